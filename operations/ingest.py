@@ -1,0 +1,205 @@
+"""The write path's first step: store chat messages as turn units and their session unit.
+
+Embedding happens before the write transaction opens, so the database write lock is held
+only for the inserts. Re-sending a message (same client id, or same content in the same
+session) is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from memsvc.stores.partitions import partition_of
+from memsvc.stores.units import UnitFilter
+from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
+
+from memsvc.domain import (
+    AddCommand,
+    AddResult,
+    Granularity,
+    MemoryUnit,
+    Message,
+    Origin,
+    Provenance,
+    Scope,
+    Status,
+    new_id,
+    utcnow,
+)
+from memsvc.domain.ports import Embedder
+from memsvc.domain.units import content_hash
+
+logger = logging.getLogger(__name__)
+PRODUCER = "ingest/1"
+SESSION_PREVIEW_CHARS = 2000
+
+
+@dataclass(slots=True)
+class _Pending:
+    message: Message
+    key: str
+    occurred_at: datetime
+
+
+def key_text(speaker: str | None, content: str) -> str:
+    """The text a turn is embedded and indexed under: the speaker's name leads, so queries
+    naming a person find what that person said."""
+    return f"{speaker}: {content}" if speaker else content
+
+
+def dedupe_key(scope: Scope, message: Message, occurred_at: datetime | None) -> str:
+    ident = (
+        "c:" + message.client_id
+        if message.client_id
+        else "h:" + content_hash(message.role, message.speaker, message.content, _iso(occurred_at))
+    )
+    return content_hash("turn", scope.user_id, scope.agent_id, scope.session_id, ident)
+
+
+class Ingestor:
+    def __init__(self, uow: UnitOfWorkFactory, embedder: Embedder) -> None:
+        self._uow = uow
+        self._embedder = embedder
+
+    def add(self, cmd: AddCommand) -> AddResult:
+        scope = cmd.scope.with_session(cmd.scope.session_id or new_id())
+        pending = self._pending(cmd, scope)
+        with self._uow(scope.tenant_id, write=False) as uow:
+            known = uow.units.by_dedupe_keys([p.key for p in pending])
+        fresh = [p for p in pending if p.key not in known]
+        vectors = self._embedder.embed_batch(
+            [key_text(p.message.speaker, p.message.content) for p in fresh]
+        )
+        with self._uow(scope.tenant_id) as uow:
+            known.update(uow.units.by_dedupe_keys([p.key for p in fresh]))  # lost a race?
+            keep = [i for i, p in enumerate(fresh) if p.key not in known]
+            created = self._write_turns(uow, scope, cmd, [fresh[i] for i in keep], vectors[keep])
+            if created:
+                refresh_session(uow, scope, cmd.actor)
+            uow.commit()
+        turns = [known.get(p.key) or created[p.key] for p in pending]
+        return AddResult(
+            session_id=scope.session_id or "",
+            turns=turns,
+            created=len(created),
+            duplicates=len(pending) - len(created),
+        )
+
+    def _pending(self, cmd: AddCommand, scope: Scope) -> list[_Pending]:
+        now = utcnow()
+        out: dict[str, _Pending] = {}
+        for message in cmd.messages:
+            occurred = message.occurred_at or cmd.occurred_at or now
+            key = dedupe_key(scope, message, message.occurred_at or cmd.occurred_at)
+            out.setdefault(key, _Pending(message, key, occurred))  # duplicates in one batch
+        return list(out.values())
+
+    def _write_turns(
+        self,
+        uow: UnitOfWork,
+        scope: Scope,
+        cmd: AddCommand,
+        pending: Sequence[_Pending],
+        vectors: np.ndarray,
+    ) -> dict[str, MemoryUnit]:
+        position = uow.units.count(
+            UnitFilter(
+                session_id=scope.session_id,
+                user_id=scope.user_id,
+                granularities=[Granularity.TURN],
+                statuses=None,
+            )
+        )
+        created: dict[str, MemoryUnit] = {}
+        for offset, (item, vector) in enumerate(zip(pending, vectors)):
+            unit = _turn_unit(scope, item, position + offset, cmd.actor)
+            seq = uow.units.add(unit, dedupe_key=item.key)
+            uow.vectors.put(seq, partition_of(unit), vector)
+            uow.lexical.put(seq, partition_of(unit), key_text(item.message.speaker, unit.content))
+            created[item.key] = unit
+        return created
+
+
+def refresh_session(uow: UnitOfWork, scope: Scope, actor: str | None) -> MemoryUnit:
+    """Create or update the session unit of `scope.session_id` from its live turns: sources,
+    time span, a text preview, the lexical text of all turns and the mean turn vector."""
+    turns = uow.units.find(
+        UnitFilter(
+            session_id=scope.session_id, user_id=scope.user_id, granularities=[Granularity.TURN]
+        )
+    )
+    turns.sort(key=lambda u: u.attributes.get("position", 0))
+    key = content_hash("session", scope.user_id, scope.agent_id, scope.session_id)
+    session = uow.units.by_dedupe_keys([key]).get(key)
+    lines = [key_text(t.attributes.get("speaker"), t.content) for t in turns]
+    times = [t.occurred_at for t in turns if t.occurred_at]
+    if session is not None and session.status is Status.DELETED:
+        return session  # deleted sessions stay deleted; their turns are kept as they are
+    if session is None:
+        session = MemoryUnit(
+            id=new_id(),
+            scope=scope,
+            granularity=Granularity.SESSION,
+            content="",
+            provenance=Provenance(origin=Origin.MESSAGE, producer=PRODUCER, actor=actor),
+        )
+        seq = uow.units.add(_fill_session(session, turns, lines, times), dedupe_key=key)
+    else:
+        seq = uow.units.save(_fill_session(session, turns, lines, times))
+    seqs = uow.units.seqs_of([t.id for t in turns])
+    vectors = uow.vectors.get(seqs.values())
+    if vectors:
+        mean = np.mean(np.stack(list(vectors.values())), axis=0)
+        uow.vectors.put(seq, partition_of(session), mean / (np.linalg.norm(mean) or 1.0))
+        uow.lexical.put(seq, partition_of(session), "\n".join(lines))
+    else:
+        uow.vectors.drop([seq])
+        uow.lexical.drop([seq])
+    return session
+
+
+def _fill_session(
+    session: MemoryUnit, turns: list[MemoryUnit], lines: list[str], times: list[datetime]
+) -> MemoryUnit:
+    summary = session.attributes.get("summary")
+    preview = "\n".join(lines)
+    if len(preview) > SESSION_PREVIEW_CHARS:
+        preview = preview[:SESSION_PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
+    session.content = summary or preview or "(empty session)"
+    session.attributes = {
+        **session.attributes,
+        "turn_count": len(turns),
+        "started_at": _iso(min(times)) if times else None,
+        "ended_at": _iso(max(times)) if times else None,
+    }
+    session.occurred_at = min(times) if times else session.occurred_at
+    session.provenance.sources = [t.id for t in turns]
+    session.updated_at = utcnow()
+    session.status = Status.ACTIVE if turns else session.status
+    return session
+
+
+def _turn_unit(scope: Scope, item: _Pending, position: int, actor: str | None) -> MemoryUnit:
+    message = item.message
+    attributes = {"role": message.role, "speaker": message.speaker, "position": position}
+    if message.client_id:
+        attributes["client_id"] = message.client_id
+    if message.metadata:
+        attributes["metadata"] = message.metadata
+    return MemoryUnit(
+        id=new_id(),
+        scope=scope,
+        granularity=Granularity.TURN,
+        content=message.content,
+        attributes=attributes,
+        occurred_at=item.occurred_at,
+        provenance=Provenance(origin=Origin.MESSAGE, producer=PRODUCER, actor=actor),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,74 @@
+"""Hybrid retrieval inside one granularity: dense (vector index) and lexical (FTS) lists,
+both scoped to the query's partitions and filters before they run."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+import numpy as np
+from memsvc.stores.units import UnitFilter
+from memsvc.stores.uow import UnitOfWork
+
+from memsvc.domain import Granularity, SearchQuery, Status
+from memsvc.domain.ports import VectorFilter, VectorIndex
+
+Ranked = list[tuple[int, float]]  # (unit seq, score), best first
+
+
+@dataclass(slots=True)
+class QueryContext:
+    """Everything a retriever needs for one search."""
+
+    query: SearchQuery
+    vector: np.ndarray
+    uow: UnitOfWork
+    index: VectorIndex
+    candidates: int
+
+
+def visible_statuses(query: SearchQuery) -> tuple[Status, ...]:
+    if query.include_archived:
+        return (Status.ACTIVE, Status.ARCHIVED)
+    return (Status.ACTIVE,)
+
+
+def unit_filter(query: SearchQuery, granularity: Granularity) -> UnitFilter:
+    window = query.time_window
+    return UnitFilter(
+        user_id=query.scope.user_id,
+        agent_id=query.scope.agent_id,
+        session_id=query.scope.session_id,
+        granularities=(granularity,),
+        statuses=visible_statuses(query),
+        occurred_from=window.start if window else None,
+        occurred_to=window.end if window else None,
+        valid_at=query.as_of,
+    )
+
+
+def vector_filter(uow: UnitOfWork, where: UnitFilter) -> VectorFilter:
+    """An allow list when the filter is narrower than the partition, else a (short) deny list
+    of the partition's units in states the search must not see."""
+    narrow = any(
+        (where.agent_id, where.session_id, where.occurred_from, where.occurred_to, where.valid_at)
+    )
+    if narrow:
+        return VectorFilter(allow=uow.units.seqs(where))
+    hidden = _complement(where.statuses or ())
+    deny = uow.units.seqs(replace(where, statuses=hidden)) if hidden else []
+    return VectorFilter(deny=deny or None)
+
+
+def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranked]:
+    where = unit_filter(ctx.query, granularity)
+    partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, granularity)
+    if not partitions:
+        return {f"{granularity}.dense": [], f"{granularity}.lexical": []}
+    dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, vector_filter(ctx.uow, where))
+    lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
+    return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
+
+
+def _complement(statuses: Collection[Status]) -> tuple[Status, ...]:
+    return tuple(s for s in (Status.SUPERSEDED, Status.ARCHIVED) if s not in statuses)

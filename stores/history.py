@@ -1,0 +1,82 @@
+"""History of every change to a unit, in the tenant's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memsvc.stores.tables import HistoryRow
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from memsvc.domain import HistoryEntry
+
+
+class HistoryRepository:
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant scope is required for every store operation")
+        self._session = session
+        self.tenant_id = tenant_id
+
+    def add(self, entry: HistoryEntry) -> None:
+        self._session.add(
+            HistoryRow(
+                id=entry.id,
+                tenant_id=self.tenant_id,
+                unit_id=entry.unit_id,
+                version=entry.version,
+                operation=entry.operation,
+                before=entry.before,
+                after=entry.after,
+                actor=entry.actor,
+                reason=entry.reason,
+                job_id=entry.job_id,
+                created_at=entry.created_at,
+            )
+        )
+
+    def scrub(self, unit_id: str) -> None:
+        """Remove the text and attributes from every past state of a unit (for purges)."""
+        rows = self._session.scalars(
+            select(HistoryRow).where(
+                HistoryRow.tenant_id == self.tenant_id, HistoryRow.unit_id == unit_id
+            )
+        )
+        for row in rows:
+            row.before = _scrubbed(row.before)
+            row.after = _scrubbed(row.after)
+
+    def for_unit(self, unit_id: str) -> list[HistoryEntry]:
+        return self._query(HistoryRow.unit_id == unit_id)
+
+    def for_job(self, job_id: str) -> list[HistoryEntry]:
+        return self._query(HistoryRow.job_id == job_id)
+
+    def _query(self, condition: object) -> list[HistoryEntry]:
+        rows = self._session.scalars(
+            select(HistoryRow)
+            .where(HistoryRow.tenant_id == self.tenant_id, condition)  # type: ignore[arg-type]
+            .order_by(HistoryRow.created_at, HistoryRow.id)
+        )
+        return [_to_entry(r) for r in rows]
+
+
+def _scrubbed(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return {k: v for k, v in state.items() if k not in ("content", "attributes")}
+
+
+def _to_entry(row: HistoryRow) -> HistoryEntry:
+    return HistoryEntry(
+        id=row.id,
+        unit_id=row.unit_id,
+        version=row.version,
+        operation=row.operation,
+        before=row.before,
+        after=row.after,
+        actor=row.actor,
+        reason=row.reason,
+        job_id=row.job_id,
+        created_at=row.created_at,
+    )

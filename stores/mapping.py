@@ -1,0 +1,76 @@
+"""Mapping between ORM rows and domain units (rows never leave `memsvc.stores`)."""
+
+from __future__ import annotations
+
+from memsvc.stores.tables import UnitRow
+
+from memsvc.domain import Granularity, MemoryUnit, Origin, Provenance, Scope, Status
+
+
+def to_unit(row: UnitRow) -> MemoryUnit:
+    return MemoryUnit(
+        id=row.id,
+        scope=Scope(row.tenant_id, row.user_id, row.agent_id, row.session_id),
+        granularity=Granularity(row.granularity),
+        content=row.content,
+        attributes=dict(row.attributes or {}),
+        occurred_at=row.occurred_at,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_accessed_at=row.last_accessed_at,
+        access_count=row.access_count,
+        status=Status(row.status),
+        importance=row.importance,
+        strength=row.strength,
+        pinned=row.pinned,
+        version=row.version,
+        superseded_by=row.superseded_by,
+        provenance=Provenance(
+            sources=list(row.sources or []),
+            origin=Origin(row.origin),
+            producer=row.producer,
+            confidence=row.confidence,
+            actor=row.actor,
+        ),
+    )
+
+
+def new_row(unit: MemoryUnit, dedupe_key: str | None) -> UnitRow:
+    row = UnitRow(
+        id=unit.id,
+        tenant_id=unit.scope.tenant_id,
+        user_id=unit.scope.user_id,
+        agent_id=unit.scope.agent_id,
+        session_id=unit.scope.session_id,
+        kind=unit.kind.value,
+        granularity=unit.granularity.value,
+        created_at=unit.created_at,
+        dedupe_key=dedupe_key,
+    )
+    copy_mutable(unit, row)
+    return row
+
+
+def copy_mutable(unit: MemoryUnit, row: UnitRow) -> None:
+    """Copy every field that may change after creation from the unit onto the row."""
+    row.content = unit.content
+    row.attributes = dict(unit.attributes)
+    row.occurred_at = unit.occurred_at
+    row.valid_from = unit.valid_from
+    row.valid_to = unit.valid_to
+    row.updated_at = unit.updated_at
+    row.last_accessed_at = unit.last_accessed_at
+    row.access_count = unit.access_count
+    row.status = unit.status.value
+    row.importance = unit.importance
+    row.strength = unit.strength
+    row.pinned = unit.pinned
+    row.version = unit.version
+    row.superseded_by = unit.superseded_by
+    row.origin = unit.provenance.origin.value
+    row.producer = unit.provenance.producer
+    row.confidence = unit.provenance.confidence
+    row.actor = unit.provenance.actor
+    row.sources = list(unit.provenance.sources)

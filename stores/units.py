@@ -1,0 +1,245 @@
+"""The unit repository: every read and write of memory units, always inside one tenant."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from memsvc.stores.mapping import copy_mutable, new_row, to_unit
+from memsvc.stores.tables import UnitRow, UnitSourceRow
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from memsvc.domain import (
+    Granularity,
+    MemoryUnit,
+    NotFoundError,
+    Page,
+    Status,
+    ValidationError,
+)
+
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFilter:
+    """Which units of the tenant a read covers; None means no constraint on that field."""
+
+    user_id: str | None = None
+    agent_id: str | None = None
+    session_id: str | None = None
+    granularities: Collection[Granularity] | None = None
+    statuses: Collection[Status] | None = (Status.ACTIVE,)
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    valid_at: datetime | None = None
+
+
+class UnitRepository:
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant scope is required for every store operation")
+        self._session = session
+        self.tenant_id = tenant_id
+
+    # -- writes ---------------------------------------------------------------------------
+    def add(self, unit: MemoryUnit, dedupe_key: str | None = None) -> int:
+        """Insert a unit with its provenance edges; returns its sequence number."""
+        self._check_tenant(unit)
+        row = new_row(unit, dedupe_key)
+        self._session.add(row)
+        self._session.flush()
+        self._add_edges(unit.id, unit.provenance.sources)
+        return row.seq
+
+    def save(self, unit: MemoryUnit) -> int:
+        """Write the unit's mutable fields (and provenance edges) onto its row."""
+        self._check_tenant(unit)
+        row = self._row(unit.id)
+        old_sources = set(row.sources or [])
+        copy_mutable(unit, row)
+        new_sources = set(unit.provenance.sources)
+        if new_sources != old_sources:
+            self._session.execute(
+                delete(UnitSourceRow).where(
+                    UnitSourceRow.unit_id == unit.id,
+                    UnitSourceRow.source_id.in_(old_sources - new_sources),
+                )
+            )
+            self._add_edges(unit.id, sorted(new_sources - old_sources))
+        self._session.flush()
+        return row.seq
+
+    def remove(self, unit_id: str) -> int:
+        """Delete the row itself (hard delete); edges and vectors go with it by cascade."""
+        row = self._row(unit_id)
+        seq = row.seq
+        self._session.delete(row)
+        self._session.flush()
+        return seq
+
+    def _add_edges(self, unit_id: str, sources: Iterable[str]) -> None:
+        for source_id in dict.fromkeys(sources):
+            self._session.add(
+                UnitSourceRow(unit_id=unit_id, source_id=source_id, tenant_id=self.tenant_id)
+            )
+
+    def _check_tenant(self, unit: MemoryUnit) -> None:
+        if unit.scope.tenant_id != self.tenant_id:
+            raise ValueError("unit belongs to another tenant than this repository's scope")
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, unit_id: str) -> MemoryUnit:
+        return to_unit(self._row(unit_id))
+
+    def seq_of(self, unit_id: str) -> int:
+        return self._row(unit_id).seq
+
+    def _row(self, unit_id: str) -> UnitRow:
+        row = self._session.scalars(
+            select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.id == unit_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no memory with id {unit_id!r}", field="id")
+        return row
+
+    def get_many(self, unit_ids: Iterable[str]) -> dict[str, MemoryUnit]:
+        out: dict[str, MemoryUnit] = {}
+        for chunk in _chunks(list(dict.fromkeys(unit_ids))):
+            rows = self._session.scalars(
+                select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.id.in_(chunk))
+            )
+            out.update({r.id: to_unit(r) for r in rows})
+        return out
+
+    def by_seqs(self, seqs: Iterable[int]) -> dict[int, MemoryUnit]:
+        out: dict[int, MemoryUnit] = {}
+        for chunk in _chunks(list(dict.fromkeys(seqs))):
+            rows = self._session.scalars(
+                select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk))
+            )
+            out.update({r.seq: to_unit(r) for r in rows})
+        return out
+
+    def seqs_of(self, unit_ids: Iterable[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(unit_ids))):
+            rows = self._session.execute(
+                select(UnitRow.id, UnitRow.seq).where(
+                    UnitRow.tenant_id == self.tenant_id, UnitRow.id.in_(chunk)
+                )
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def by_dedupe_keys(self, keys: Iterable[str]) -> dict[str, MemoryUnit]:
+        out: dict[str, MemoryUnit] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            rows = self._session.scalars(
+                select(UnitRow).where(
+                    UnitRow.tenant_id == self.tenant_id, UnitRow.dedupe_key.in_(chunk)
+                )
+            )
+            out.update({r.dedupe_key: to_unit(r) for r in rows if r.dedupe_key})
+        return out
+
+    def find(self, where: UnitFilter, limit: int | None = None) -> list[MemoryUnit]:
+        stmt = self._filtered(select(UnitRow), where).order_by(UnitRow.seq)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [to_unit(r) for r in self._session.scalars(stmt)]
+
+    def seqs(self, where: UnitFilter) -> list[int]:
+        """Sequence numbers of the matching units (for vector allow/deny lists)."""
+        return list(self._session.scalars(self._filtered(select(UnitRow.seq), where)))
+
+    def count(self, where: UnitFilter) -> int:
+        stmt = self._filtered(select(func.count()).select_from(UnitRow), where)
+        return int(self._session.scalar(stmt) or 0)
+
+    def page(self, where: UnitFilter, cursor: str | None, limit: int) -> Page:
+        """Newest first; the cursor is opaque and continues after the last item."""
+        stmt = self._filtered(select(UnitRow), where)
+        if cursor:
+            stmt = stmt.where(UnitRow.seq < _decode_cursor(cursor))
+        rows = list(self._session.scalars(stmt.order_by(UnitRow.seq.desc()).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1].seq) if more and rows else None
+        return Page(items=[to_unit(r) for r in rows], next_cursor=next_cursor)
+
+    def sources_of(self, unit_ids: Iterable[str]) -> dict[str, list[str]]:
+        """unit id -> ids it was derived from."""
+        return self._edges(unit_ids, UnitSourceRow.unit_id, UnitSourceRow.source_id)
+
+    def derived_from(self, unit_ids: Iterable[str]) -> dict[str, list[str]]:
+        """source id -> ids of units derived from it."""
+        return self._edges(unit_ids, UnitSourceRow.source_id, UnitSourceRow.unit_id)
+
+    def _edges(self, ids: Iterable[str], key: object, value: object) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            rows = self._session.execute(
+                select(key, value).where(  # type: ignore[call-overload]
+                    UnitSourceRow.tenant_id == self.tenant_id,
+                    key.in_(chunk),  # type: ignore[attr-defined]
+                )
+            )
+            for k, v in rows:
+                out.setdefault(k, []).append(v)
+        return out
+
+    def _filtered(self, stmt: Select, where: UnitFilter) -> Select:  # type: ignore[type-arg]
+        return apply_filter(stmt, self.tenant_id, where)
+
+
+def apply_filter(stmt: Select, tenant_id: str, where: UnitFilter) -> Select:  # type: ignore[type-arg]
+    """Constrain a statement over `memory_units` to one tenant and a filter."""
+    stmt = stmt.where(UnitRow.tenant_id == tenant_id)
+    for column, value in (
+        (UnitRow.user_id, where.user_id),
+        (UnitRow.agent_id, where.agent_id),
+        (UnitRow.session_id, where.session_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if where.granularities:
+        stmt = stmt.where(UnitRow.granularity.in_([str(g) for g in where.granularities]))
+    if where.statuses:
+        stmt = stmt.where(UnitRow.status.in_([str(s) for s in where.statuses]))
+    if where.occurred_from is not None:
+        stmt = stmt.where(UnitRow.occurred_at >= where.occurred_from)
+    if where.occurred_to is not None:
+        stmt = stmt.where(UnitRow.occurred_at < where.occurred_to)
+    if where.valid_at is not None:
+        at = where.valid_at
+        stmt = stmt.where(
+            (UnitRow.valid_from.is_(None)) | (UnitRow.valid_from <= at),
+            (UnitRow.valid_to.is_(None)) | (UnitRow.valid_to > at),
+        )
+    return stmt
+
+
+def _chunks(items: Sequence[object], size: int = CHUNK) -> list[list]:  # type: ignore[type-arg]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "s":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            "malformed cursor: pass back the next_cursor of a previous page", field="cursor"
+        ) from exc

@@ -1,0 +1,83 @@
+"""Unit of work: one transaction over the repositories of one tenant.
+
+Only services commit. Leaving the `with` block without `commit()` rolls everything back.
+After a commit the vector index takes in the vector changes of the transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from memsvc.stores.history import HistoryRepository
+from memsvc.stores.lexical import LexicalIndex, SqliteFts
+from memsvc.stores.units import UnitRepository
+from memsvc.stores.vectors import VectorStore
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from memsvc.domain import UnavailableError
+from memsvc.domain.ports import VectorIndex
+
+
+class UnitOfWork:
+    units: UnitRepository
+    history: HistoryRepository
+    vectors: VectorStore
+    lexical: LexicalIndex
+    session: Session
+
+    def __init__(
+        self, sessions: sessionmaker[Session], tenant_id: str, index: VectorIndex, model: str
+    ) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant scope is required for every unit of work")
+        self.tenant_id = tenant_id
+        self._sessions = sessions
+        self._index = index
+        self._model = model
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.units = UnitRepository(self.session, self.tenant_id)
+        self.history = HistoryRepository(self.session, self.tenant_id)
+        self.vectors = VectorStore(self.session, self.tenant_id, self._model)
+        self.lexical = SqliteFts(self.session, self.tenant_id)
+        return self
+
+    def commit(self) -> None:
+        changes = self.vectors.finish()
+        try:
+            self.session.commit()
+        except OperationalError as exc:
+            raise UnavailableError(f"the database refused the write: {exc.orig}") from exc
+        self._committed = True
+        self._index.apply(changes)
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work: writes on an engine that locks at BEGIN, reads on a plain one."""
+
+    def __init__(self, write: Engine, read: Engine, index: VectorIndex, model: str) -> None:
+        self._write = sessionmaker(write, expire_on_commit=False)
+        self._read = sessionmaker(read, expire_on_commit=False)
+        self.index = index
+        self._model = model
+
+    def __call__(self, tenant_id: str, *, write: bool = True) -> UnitOfWork:
+        sessions = self._write if write else self._read
+        return UnitOfWork(sessions, tenant_id, self.index, self._model)
