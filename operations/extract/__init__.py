@@ -1,0 +1,1 @@
+"""Extraction of derived units (facts, entities, relations, procedures) from turns."""
