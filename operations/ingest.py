@@ -90,12 +90,17 @@ class Ingestor:
         )
 
     def _pending(self, cmd: AddCommand, scope: Scope) -> list[_Pending]:
-        now = utcnow()
+        """One entry per distinct message. A message without a time takes the time of the
+        message before it in the batch (a reply follows what it answers), else the batch's
+        time, else now."""
         out: dict[str, _Pending] = {}
+        previous = cmd.occurred_at
+        now = utcnow()
         for message in cmd.messages:
-            occurred = message.occurred_at or cmd.occurred_at or now
-            key = dedupe_key(scope, message, message.occurred_at or cmd.occurred_at)
-            out.setdefault(key, _Pending(message, key, occurred))  # duplicates in one batch
+            stated = message.occurred_at or previous
+            key = dedupe_key(scope, message, stated)
+            out.setdefault(key, _Pending(message, key, stated or now))  # duplicates in a batch
+            previous = stated
         return list(out.values())
 
     def _write_turns(

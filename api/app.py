@@ -1,0 +1,46 @@
+"""The FastAPI application. `create_app()` builds the container in the lifespan (nothing
+connects at import time); tests may pass a ready container."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from memsvc.api import errors
+from memsvc.api.limits import BodyLimitMiddleware
+from memsvc.api.routes import router
+
+from memsvc import __version__
+from memsvc.bootstrap import Container, build
+from memsvc.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = container.settings if container else (settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        box = container or build(settings)
+        app.state.container = box
+        logger.info("memsvc ready on %s", box.settings.resolved_database_url)
+        try:
+            yield
+        finally:
+            if container is None:
+                box.close()
+
+    app = FastAPI(
+        title="memsvc",
+        version=__version__,
+        description="Long-term memory for AI agents: typed memory units with provenance, "
+        "routed multi-granularity retrieval and lifecycle jobs.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    errors.install(app)
+    app.include_router(router)
+    return app
