@@ -273,7 +273,8 @@ def _reply_from(data: dict[str, Any], messages: Messages, url: str) -> ChatReply
         raise LLMError(f"LLM at {url} answered without choices: {_snippet(json.dumps(data))!r}")
     message = choices[0].get("message") or {}
     text = _content_text(message.get("content"))
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     prompt = usage.get("prompt_tokens")
     completion = usage.get("completion_tokens")
     estimated = not (isinstance(prompt, int) and isinstance(completion, int))
