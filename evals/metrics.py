@@ -111,9 +111,7 @@ class Summary:
         }
 
 
-def summarise(
-    questions: Sequence[Question], scores: dict[str, dict[str, float]]
-) -> Summary:
+def summarise(questions: Sequence[Question], scores: dict[str, dict[str, float]]) -> Summary:
     """Average per-question scores (keyed by question id); excluded questions are counted."""
     summary = Summary()
     overall: dict[str, list[float]] = defaultdict(list)

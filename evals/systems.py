@@ -1,0 +1,153 @@
+"""The systems a run compares, each answering every question with ranked hits: memsvc through
+its public SDK (embedded `Memory` or `MemoryClient` over HTTP) and the turn baselines."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from memsvc.evals.baselines import BASELINES, Tokenizer, build_index
+from memsvc.evals.cache import embed_all
+from memsvc.evals.loaders import Haystack, Question
+from memsvc.evals.metrics import RankedHit
+from tqdm import tqdm
+
+from memsvc.embedding import CachedEmbedder
+
+MAX_MESSAGES_PER_ADD = 500  # below the service's default limit of 1,000
+
+
+@dataclass(slots=True)
+class SystemRun:
+    """One system's ranked hits per question id, its search latencies, and (memsvc) the
+    routes its router took."""
+
+    name: str
+    hits: dict[str, list[RankedHit]] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    routes: Counter[str] = field(default_factory=Counter)
+    contexts: dict[str, str] = field(default_factory=dict)
+
+
+class MemoryAPI(Protocol):
+    """What the harness calls on `memsvc.Memory` and `memsvc.MemoryClient` alike."""
+
+    def add(self, messages: list[dict[str, Any]], **kwargs: Any) -> Any: ...
+
+    def search(self, query: str, **kwargs: Any) -> Any: ...
+
+
+def sdk_session_id(scope_id: str, session_id: str) -> str:
+    """Session ids are namespaced by scope: LongMemEval reuses ids across questions."""
+    return f"{scope_id}/{session_id}"
+
+
+def ingest_haystack(memory: MemoryAPI, haystack: Haystack, extract: str) -> int:
+    """Add a haystack session by session, each turn dated by its session; returns the turns."""
+    turns = 0
+    for session in haystack.sessions:
+        messages = [
+            {
+                "role": t.role,
+                "content": t.content,
+                "speaker": t.speaker,
+                "occurred_at": session.occurred_at,
+                "client_id": t.client_id,
+                "metadata": {},
+            }
+            for t in session.turns
+        ]
+        for i in range(0, len(messages), MAX_MESSAGES_PER_ADD):
+            memory.add(
+                messages[i : i + MAX_MESSAGES_PER_ADD],
+                user_id=haystack.scope_id,
+                session_id=sdk_session_id(haystack.scope_id, session.session_id),
+                occurred_at=session.occurred_at,
+                extract=extract,
+            )
+        turns += len(messages)
+    return turns
+
+
+def hits_from_sdk(result: Any, sessions: dict[str, str]) -> list[RankedHit]:
+    """Convert an SDK `SearchResult` to ranked hits: a turn is named by its client id, every
+    hit by the original session id (`sessions` maps SDK session ids back)."""
+    out = []
+    for hit in result.hits:
+        unit = hit.memory
+        granularity = str(getattr(unit, "granularity", "") or getattr(hit, "granularity", ""))
+        granularity = granularity.rsplit(".", 1)[-1].lower()
+        attributes = unit.attributes or {}
+        turn_id = attributes.get("client_id") if granularity == "turn" else None
+        session = sessions.get(unit.session_id or "", unit.session_id)
+        out.append(RankedHit(str(turn_id) if turn_id else None, session))
+    return out
+
+
+def search_memsvc(
+    memory: MemoryAPI,
+    questions: Sequence[Question],
+    haystacks: dict[str, Haystack],
+    options: dict[str, Any],
+    progress: bool,
+) -> SystemRun:
+    """Ask every question in its own scope with its date as the query time."""
+    run = SystemRun("memsvc")
+    sessions = {
+        sdk_session_id(h.scope_id, s.session_id): s.session_id
+        for h in haystacks.values()
+        for s in h.sessions
+    }
+    for q in tqdm(questions, desc="search memsvc", unit="q", disable=not progress):
+        start = time.perf_counter()
+        result = memory.search(q.text, user_id=q.scope_id, query_time=q.query_time, **options)
+        run.latencies_ms.append((time.perf_counter() - start) * 1000)
+        run.hits[q.question_id] = hits_from_sdk(result, sessions)
+        route = getattr(result, "route", None)
+        name = getattr(route, "name", None) or (
+            route.get("name") if isinstance(route, dict) else None
+        )
+        run.routes[str(name or "none")] += 1
+        context = getattr(result, "context", None)
+        if context:
+            run.contexts[q.question_id] = str(context)
+    return run
+
+
+def search_baselines(
+    embedder: CachedEmbedder,
+    questions: Sequence[Question],
+    haystacks: dict[str, Haystack],
+    progress: bool,
+) -> dict[str, SystemRun]:
+    """BM25, dense flat and RRF over each question's own scope (indexes built per scope)."""
+    runs = {name: SystemRun(name) for name in BASELINES}
+    tokenizer = Tokenizer()
+    query_vectors = embed_all(embedder, [q.text for q in questions])
+    by_scope: dict[str, list[Question]] = {}
+    for q in questions:
+        by_scope.setdefault(q.scope_id, []).append(q)
+    bar = tqdm(total=len(questions), desc="search baselines", unit="q", disable=not progress)
+    for scope_id, asked in by_scope.items():
+        rows = [(t.client_id, s.session_id, t.key_text) for s, t in haystacks[scope_id].turns()]
+        vectors = _vectors(embedder, [r[2] for r in rows])
+        index = build_index(rows, vectors, tokenizer)
+        for q in asked:
+            ranked = index.search(q.text, query_vectors[q.text])
+            for name, (hits, elapsed_ms) in ranked.items():
+                runs[name].hits[q.question_id] = hits
+                runs[name].latencies_ms.append(elapsed_ms)
+            bar.update(1)
+    bar.close()
+    return runs
+
+
+def _vectors(embedder: CachedEmbedder, texts: Iterable[str]) -> np.ndarray:
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return embedder.embed_batch(texts)
