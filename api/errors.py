@@ -35,7 +35,9 @@ def _kind(exc: MemsvcError) -> str:
 def _describe(errors: list[dict[str, Any]]) -> tuple[str, str | None, list[dict[str, Any]]]:
     details = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]  # where it came from, not which field
         details.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
     first = details[0] if details else {"field": None, "message": "invalid request"}
     where = f"{first['field']}: " if first["field"] else ""

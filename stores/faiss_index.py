@@ -72,15 +72,17 @@ class FaissVectorIndex:
     def apply(self, changes: Sequence[VectorChanges]) -> None:
         with self._lock:
             for change in changes:
-                part = self._parts.get(change.partition)
-                if part is None or part.version >= change.version:
-                    continue  # not loaded (caught up lazily) or already newer
-                if part.version != change.version - 1:
-                    continue  # another writer got in between: the next search catches up
-                _remove(part.index, change.removals | set(change.upserts))
-                _add(part.index, change.upserts)
-                part.version = change.version
-                part.dirty = True
+                part = self._parts.get(change.partition) or self._load(change.partition)
+                self._parts[change.partition] = part
+                if part.version >= change.version:
+                    continue  # a catch-up already read this change from SQL
+                if part.version == change.version - 1:
+                    _remove(part.index, change.removals | set(change.upserts))
+                    _add(part.index, change.upserts)
+                    part.version = change.version
+                    part.dirty = True
+                else:  # the file is older, or another writer got in between
+                    self._catch_up(change.partition, part)
 
     # -- lifecycle --------------------------------------------------------------------------
     def flush(self) -> None:

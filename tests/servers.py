@@ -1,0 +1,80 @@
+"""Real servers for tests: the app in a uvicorn thread, or `memsvc serve` as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(base_url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"server at {base_url} did not become ready")
+
+
+@contextmanager
+def app_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` on a free loopback port in a background thread; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base_url)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def spawn_serve(data_dir: Path, port: int, embedder: str = "hash-256") -> subprocess.Popen:
+    """Start `memsvc serve` in its own process on the loopback interface."""
+    env = {
+        **os.environ,
+        "MEMSVC_DATA_DIR": str(data_dir),
+        "MEMSVC_EMBEDDER_MODEL": embedder,
+        "MEMSVC_LOG_LEVEL": "warning",
+    }
+    env.pop("MEMSVC_DATABASE_URL", None)
+    with open(data_dir / "serve.log", "ab") as log:  # the child keeps its own handle
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "memsvc.cli.main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
