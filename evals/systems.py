@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal
 
 import numpy as np
 from memsvc.evals.baselines import BASELINES, Tokenizer, build_index
@@ -16,6 +16,7 @@ from memsvc.evals.loaders import Haystack, Question
 from memsvc.evals.metrics import RankedHit
 from tqdm import tqdm
 
+from memsvc import Memory, MemoryClient, SearchResult, Unit
 from memsvc.embedding import CachedEmbedder
 
 MAX_MESSAGES_PER_ADD = 500  # below the service's default limit of 1,000
@@ -30,15 +31,12 @@ class SystemRun:
     hits: dict[str, list[RankedHit]] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     routes: Counter[str] = field(default_factory=Counter)
-    contexts: dict[str, str] = field(default_factory=dict)
+    # The top hits' dated texts per question (memsvc), what an LLM reader gets for QA.
+    texts: dict[str, list[str]] = field(default_factory=dict)
 
 
-class MemoryAPI(Protocol):
-    """What the harness calls on `memsvc.Memory` and `memsvc.MemoryClient` alike."""
-
-    def add(self, messages: list[dict[str, Any]], **kwargs: Any) -> Any: ...
-
-    def search(self, query: str, **kwargs: Any) -> Any: ...
+# Embedded or over HTTP: the same public methods.
+MemoryAPI = Memory | MemoryClient
 
 
 def sdk_session_id(scope_id: str, session_id: str) -> str:
@@ -46,8 +44,14 @@ def sdk_session_id(scope_id: str, session_id: str) -> str:
     return f"{scope_id}/{session_id}"
 
 
-def ingest_haystack(memory: MemoryAPI, haystack: Haystack, extract: str) -> int:
-    """Add a haystack session by session, each turn dated by its session; returns the turns."""
+def ingest_haystack(
+    memory: MemoryAPI,
+    haystack: Haystack,
+    extract: Literal["off", "sync", "async"],
+    on_session: Callable[[int], object] | None = None,
+) -> int:
+    """Add a haystack session by session, each turn dated by its session; returns the turns
+    (`on_session` hears each session's turn count, for progress bars)."""
     turns = 0
     for session in haystack.sessions:
         messages = [
@@ -70,19 +74,18 @@ def ingest_haystack(memory: MemoryAPI, haystack: Haystack, extract: str) -> int:
                 extract=extract,
             )
         turns += len(messages)
+        if on_session:
+            on_session(len(messages))
     return turns
 
 
-def hits_from_sdk(result: Any, sessions: dict[str, str]) -> list[RankedHit]:
+def hits_from_sdk(result: SearchResult, sessions: dict[str, str]) -> list[RankedHit]:
     """Convert an SDK `SearchResult` to ranked hits: a turn is named by its client id, every
     hit by the original session id (`sessions` maps SDK session ids back)."""
     out = []
     for hit in result.hits:
         unit = hit.memory
-        granularity = str(getattr(unit, "granularity", "") or getattr(hit, "granularity", ""))
-        granularity = granularity.rsplit(".", 1)[-1].lower()
-        attributes = unit.attributes or {}
-        turn_id = attributes.get("client_id") if granularity == "turn" else None
+        turn_id = unit.attributes.get("client_id") if hit.granularity == "turn" else None
         session = sessions.get(unit.session_id or "", unit.session_id)
         out.append(RankedHit(str(turn_id) if turn_id else None, session))
     return out
@@ -94,6 +97,7 @@ def search_memsvc(
     haystacks: dict[str, Haystack],
     options: dict[str, Any],
     progress: bool,
+    keep_texts: int = 20,
 ) -> SystemRun:
     """Ask every question in its own scope with its date as the query time."""
     run = SystemRun("memsvc")
@@ -107,15 +111,15 @@ def search_memsvc(
         result = memory.search(q.text, user_id=q.scope_id, query_time=q.query_time, **options)
         run.latencies_ms.append((time.perf_counter() - start) * 1000)
         run.hits[q.question_id] = hits_from_sdk(result, sessions)
-        route = getattr(result, "route", None)
-        name = getattr(route, "name", None) or (
-            route.get("name") if isinstance(route, dict) else None
-        )
-        run.routes[str(name or "none")] += 1
-        context = getattr(result, "context", None)
-        if context:
-            run.contexts[q.question_id] = str(context)
+        run.routes[result.route.name] += 1
+        run.texts[q.question_id] = [_dated(h.memory) for h in result.hits[:keep_texts]]
     return run
+
+
+def _dated(unit: Unit) -> str:
+    when = unit.occurred_at.strftime("%Y-%m-%d %H:%M") if unit.occurred_at else "undated"
+    speaker = unit.attributes.get("speaker") if unit.granularity == "turn" else None
+    return f"[{when}] {speaker}: {unit.content}" if speaker else f"[{when}] {unit.content}"
 
 
 def search_baselines(

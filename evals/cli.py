@@ -1,0 +1,169 @@
+"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo`) and `bench`
+(`memsvc bench`). Until the main CLI registers them: `python -m memsvc.evals.cli ...`."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from memsvc.evals.cache import DEFAULT_CACHE_DIR
+from memsvc.evals.loaders import Kind
+from memsvc.evals.metrics import DEFAULT_KS
+
+from memsvc.settings import Settings
+
+eval_app = typer.Typer(
+    help="Retrieval (and optional QA) evaluation on LongMemEval and LoCoMo, with baselines.",
+    no_args_is_help=True,
+)
+
+Data = Annotated[Path, typer.Option("--data", help="Dataset file (gzip or plain JSON)")]
+Sample = Annotated[
+    int | None, typer.Option(help="Stratified sample of N questions (by question type)")
+]
+Seed = Annotated[int, typer.Option(help="Seed of the sample")]
+Ks = Annotated[list[int] | None, typer.Option("--k", help="Cut-offs (repeat; default 1 3 5 10 20)")]
+SearchK = Annotated[int, typer.Option(help="Hits memsvc returns per question")]
+Mode = Annotated[str, typer.Option(help="memsvc search mode: auto, all or turn")]
+Extract = Annotated[str, typer.Option(help="Extraction at ingest: off, sync or async")]
+CacheDir = Annotated[Path, typer.Option(help="Embedding cache and reusable scope databases")]
+Url = Annotated[str | None, typer.Option(help="Evaluate a memsvc server (MemoryClient)")]
+ApiKey = Annotated[str | None, typer.Option(help="API key for --url")]
+Baselines = Annotated[bool, typer.Option(help="Run BM25, dense and RRF baselines")]
+Qa = Annotated[bool, typer.Option(help="Answer and judge with the configured LLM, if any")]
+QaK = Annotated[int, typer.Option(help="Hits given to the QA reader")]
+Reingest = Annotated[bool, typer.Option(help="Drop the reusable scope database first")]
+Out = Annotated[Path | None, typer.Option(help="Report folder (default reports/<name>-<time>)")]
+Embedder = Annotated[str | None, typer.Option(help="Embedder model (default: settings)")]
+Progress = Annotated[bool, typer.Option(help="Progress bars")]
+
+
+def _settings(embedder: str | None) -> Settings:
+    settings = Settings()
+    if not embedder:
+        return settings
+    model = settings.embedder.model_copy(update={"model": embedder})
+    return settings.model_copy(update={"embedder": model})
+
+
+def _evaluate(
+    kind: Kind, embedder: str | None, out: Path | None, ks: list[int] | None, **options: Any
+) -> None:
+    from memsvc.evals.report import report_name, write_reports
+    from memsvc.evals.runner import RunConfig, run
+
+    config = RunConfig(
+        kind=kind, ks=tuple(ks or DEFAULT_KS), settings=_settings(embedder), **options
+    )
+    result = run(config)
+    folder = out or Path("reports") / report_name(result)
+    command = " ".join(["memsvc", "eval", kind, *map(shlex.quote, sys.argv[3:])])
+    paths = write_reports(result, folder, command)
+    typer.echo(paths["markdown"].read_text())
+    typer.echo(f"reports written to {folder}")
+
+
+def _command(kind: Kind):  # one body for both datasets
+    def command(
+        data: Data,
+        sample: Sample = None,
+        seed: Seed = 0,
+        k: Ks = None,
+        search_k: SearchK = 100,
+        mode: Mode = "auto",
+        extract: Extract = "off",
+        cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+        url: Url = None,
+        api_key: ApiKey = None,
+        baselines: Baselines = True,
+        qa: Qa = True,
+        qa_k: QaK = 10,
+        reingest: Reingest = False,
+        out: Out = None,
+        embedder: Embedder = None,
+        progress: Progress = True,
+    ) -> None:
+        _check_choice("mode", mode, ("auto", "all", "turn"))
+        _check_choice("extract", extract, ("off", "sync", "async"))
+        _evaluate(
+            kind,
+            data=data,
+            sample=sample,
+            seed=seed,
+            ks=k,
+            search_k=search_k,
+            mode=mode,
+            extract=extract,
+            cache_dir=cache_dir,
+            url=url,
+            api_key=api_key,
+            baselines=baselines,
+            qa=qa,
+            qa_k=qa_k,
+            reingest=reingest,
+            out=out,
+            embedder=embedder,
+            progress=progress,
+        )
+
+    command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file."
+    return command
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise typer.BadParameter(f"{name} must be one of {', '.join(choices)}", param_hint=name)
+
+
+eval_app.command("longmemeval")(_command("longmemeval"))
+eval_app.command("locomo")(_command("locomo"))
+
+
+def bench(
+    sizes: Annotated[
+        list[int] | None, typer.Option("--size", help="Scope sizes in turns (repeat)")
+    ] = None,
+    queries: Annotated[int, typer.Option(help="Searches per size")] = 200,
+    k: Annotated[int, typer.Option(help="Hits per search")] = 10,
+    cheap_above: Annotated[
+        int, typer.Option(help="Above this size use the documented cheaper configuration")
+    ] = 20_000,
+    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    out: Out = None,
+    embedder: Embedder = None,
+    progress: Progress = True,
+) -> None:
+    """Ingest throughput, search latency and memory as a scope grows, next to dense flat."""
+    from memsvc.evals.bench import BenchConfig, run_bench, write_bench
+
+    config = BenchConfig(
+        sizes=tuple(sizes or (1_000, 10_000, 100_000)),
+        queries=queries,
+        k=k,
+        cheap_above=cheap_above,
+        cache_dir=cache_dir,
+        embedder=embedder,
+        progress=progress,
+    )
+    result = run_bench(config)
+    folder = write_bench(result, out)
+    typer.echo((folder / "bench.md").read_text())
+    typer.echo(f"reports written to {folder}")
+
+
+def _main_app() -> typer.Typer:
+    app = typer.Typer(no_args_is_help=True, help="memsvc evaluation harness")
+    app.add_typer(eval_app, name="eval")
+    app.command("bench")(bench)
+    return app
+
+
+if __name__ == "__main__":
+    # `python -m memsvc.evals.cli longmemeval ...` works as well as `... eval longmemeval ...`.
+    args = sys.argv[1:]
+    if args and args[0] in ("longmemeval", "locomo"):
+        sys.argv.insert(1, "eval")
+    _main_app()(prog_name="memsvc")

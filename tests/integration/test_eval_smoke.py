@@ -1,0 +1,216 @@
+"""The whole eval pipeline on tiny LongMemEval- and LoCoMo-format files written here, through
+`memsvc.Memory` with the hashing embedder: ingest, search, baselines, metrics, reports."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from memsvc.evals.loaders import load
+from memsvc.evals.report import write_reports
+from memsvc.evals.runner import RunConfig, RunResult, run
+
+from memsvc.settings import Settings
+from tests.llm_server import ScriptedLLMServer, json_reply, text
+
+
+def _lme_item(qid: str, qtype: str, topic: str) -> dict[str, Any]:
+    evidence = [
+        {
+            "role": "user",
+            "content": f"I adopted a puppy called {topic} last week.",
+            "has_answer": True,
+        },
+        {"role": "assistant", "content": "Congratulations on the new puppy!", "has_answer": False},
+    ]
+    filler = [
+        {"role": "user", "content": "Can you suggest a pasta recipe for dinner?"},
+        {"role": "assistant", "content": "Try a simple tomato and basil spaghetti."},
+    ]
+    other = [
+        {"role": "user", "content": "I am planning a trip to Lisbon in autumn."},
+        {"role": "assistant", "content": "Lisbon is lovely in October."},
+    ]
+    return {
+        "question_id": qid,
+        "question_type": qtype,
+        "question": "What is the name of the puppy I adopted?",
+        "answer": topic,
+        "question_date": "2023/05/30 (Tue) 10:00",
+        "haystack_dates": [
+            "2023/05/01 (Mon) 09:00",
+            "2023/05/20 (Sat) 18:30",
+            "2023/05/25 (Thu) 08:15",
+        ],
+        "haystack_session_ids": [f"filler_{qid}", f"answer_{qid}", "shared_trip"],
+        "haystack_sessions": [filler, evidence, other],
+        "answer_session_ids": [f"answer_{qid}"],
+    }
+
+
+def _write_lme(path: Path) -> None:
+    items = [
+        _lme_item("q1", "single-session-user", "Biscuit"),
+        _lme_item("q2", "multi-session", "Pepper"),
+        _lme_item("q3_abs", "single-session-user", "Nobody"),
+    ]
+    path.write_bytes(gzip.compress(json.dumps(items).encode()))
+
+
+def _write_locomo(path: Path) -> None:
+    conversation = {
+        "speaker_a": "Alice",
+        "speaker_b": "Bob",
+        "session_1_date_time": "1:56 pm on 8 May, 2023",
+        "session_1": [
+            {"speaker": "Alice", "dia_id": "D1:1", "text": "I started pottery classes on Monday."},
+            {
+                "speaker": "Bob",
+                "dia_id": "D1:2",
+                "text": "Look at what I made!",
+                "blip_caption": "a photo of a blue ceramic bowl",
+            },
+        ],
+        "session_2_date_time": "10:00 am on 20 May, 2023",
+        "session_2": [
+            {"speaker": "Alice", "dia_id": "D2:1", "text": "My sister visited from Oslo."},
+            {"speaker": "Bob", "dia_id": "D2:2", "text": "Did you go hiking together?"},
+        ],
+        "session_3_date_time": "9:00 am on 1 June, 2023",  # no session_3: ignored
+    }
+    qa = [
+        {
+            "question": "When did Alice start pottery?",
+            "answer": "May 2023",
+            "evidence": ["D1:1"],
+            "category": 2,
+        },
+        {
+            "question": "What did Bob make?",
+            "answer": "a bowl",
+            "evidence": ["D1:2; D1:02"],
+            "category": 4,
+        },
+        {
+            "question": "Who visited Alice?",
+            "answer": "her sister",
+            "evidence": ["D2:1", "D9:9"],
+            "category": 1,
+        },
+        {
+            "question": "What is Bob's cat called?",
+            "adversarial_answer": "Tom",
+            "evidence": ["D2:2"],
+            "category": 5,
+        },
+        {"question": "Where does Alice live?", "answer": "unknown", "evidence": [], "category": 3},
+    ]
+    path.write_text(json.dumps([{"sample_id": "conv-x", "conversation": conversation, "qa": qa}]))
+
+
+def _settings(tmp_path: Path, llm_url: str | None = None) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "home",
+        embedder={"model": "hash-64"},
+        llm={"base_url": llm_url, "model": "judge"},
+    )
+
+
+def _run(tmp_path: Path, kind: str, data: Path, llm_url: str | None = None) -> RunResult:
+    config = RunConfig(
+        kind=kind,  # type: ignore[arg-type]
+        data=data,
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        settings=_settings(tmp_path, llm_url),
+    )
+    return run(config)
+
+
+def test_longmemeval_pipeline_writes_json_markdown_and_plots(tmp_path: Path) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    result = _run(tmp_path, "longmemeval", data)
+    paths = write_reports(result, tmp_path / "report", "memsvc eval longmemeval --data x")
+
+    report = json.loads(paths["json"].read_text())
+    assert set(report["systems"]) == {"memsvc", "bm25", "dense", "rrf"}
+    memsvc = report["systems"]["memsvc"]["summary"]
+    assert memsvc["excluded"] == {"abstention": 1}
+    assert memsvc["n_overall"]["turn_recall@10"] == 2
+    # Three sessions per scope: with k >= 3 every system finds the answer session.
+    for system in report["systems"].values():
+        assert system["summary"]["overall"]["session_recall_all@5"] == 1.0
+    assert report["counts"]["questions"] == 3
+    assert report["cold"] is True
+    assert report["git"]["commit"]
+    assert report["qa"]["status"] == "skipped"
+    assert set(report["deltas"]) == {"bm25", "dense", "rrf"}
+    assert report["systems"]["memsvc"]["latency_ms"]["n"] == 3
+    markdown = paths["markdown"].read_text()
+    assert "Δ memsvc − bm25" in markdown
+    assert "QA skipped (no MEMSVC_LLM_BASE_URL)" in markdown
+    assert paths["recall_at_k"].read_bytes()[:4] == b"\x89PNG"
+    assert any(p.suffix == ".png" and "per_type" in p.name for p in paths.values())
+
+
+def test_second_run_reuses_ingested_scopes_and_embeddings(tmp_path: Path) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    first = _run(tmp_path, "longmemeval", data)
+    second = _run(tmp_path, "longmemeval", data)
+    assert first.ingest.scopes_ingested == 3
+    assert second.ingest.scopes_ingested == 0
+    assert second.ingest.scopes_reused == 3
+    assert second.counts["texts_embedded"] == 0
+    assert not second.cold
+    assert second.summaries["memsvc"].overall == first.summaries["memsvc"].overall
+
+
+def test_locomo_pipeline_scores_evidence_and_excludes_adversarial(tmp_path: Path) -> None:
+    data = tmp_path / "locomo.json"
+    _write_locomo(data)
+    dataset = load(data, "locomo")
+    bowl = dataset.haystacks["conv-x"].sessions[0].turns[1]
+    assert bowl.key_text.startswith("Bob: Look at what I made!")
+    assert "blue ceramic bowl" in bowl.key_text
+    assert [q.gold_turns for q in dataset.questions][:3] == [("D1:1",), ("D1:2",), ("D2:1",)]
+
+    result = _run(tmp_path, "locomo", data)
+    summary = result.summaries["memsvc"]
+    assert summary.excluded == {"adversarial": 1, "no-evidence": 1}
+    assert summary.n_overall["turn_recall@25"] == 3
+    assert summary.overall["turn_recall@25"] == 1.0  # four turns: everything is in the top 25
+    assert set(summary.by_type) == {"temporal", "single-hop", "multi-hop"}
+    hits = result.systems["memsvc"].hits["conv-x:q0"]
+    assert {h.session_id for h in hits} <= {"session_1", "session_2"}
+
+
+@pytest.mark.parametrize("verdict", [True, False])
+def test_qa_answers_and_judges_through_an_openai_compatible_server(
+    tmp_path: Path, verdict: bool
+) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    script = []
+    for _ in range(3):  # two scored questions and one abstention: reader, then judge
+        script += [text("Biscuit."), json_reply({"correct": verdict, "reason": "r"})]
+    with ScriptedLLMServer(script) as server:
+        result = _run(tmp_path, "longmemeval", data, llm_url=server.base_url)
+        requests = server.requests
+    assert result.qa["status"] == "done"
+    assert result.qa["judged"] == 3
+    assert result.qa["accuracy"] == (1.0 if verdict else 0.0)
+    assert result.qa["prompt_tokens"] > 0
+    assert result.qa["accuracy_by_type"].keys() == {
+        "abstention",
+        "multi-session",
+        "single-session-user",
+    }
+    reader_prompt = requests[0].body["messages"][1]["content"]
+    assert "Question: What is the name of the puppy I adopted?" in reader_prompt
+    assert "[2023-05-20" in reader_prompt  # memories carry their dates
