@@ -1,0 +1,135 @@
+"""Cutting a message into sentences and clauses, and telling which ones state something.
+
+A clause is kept for fact extraction when it is not part of a question, not conditional or
+wishful, and starts (after discourse markers and time phrases) with a first-person subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BRACKETED = re.compile(r"\[[^\]]*\]|\([^)]*\bshared\b[^)]*\)")
+_ABBREVIATIONS = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|vs|etc|e\.g|i\.e|approx)\.", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|(?<=[.!?])(?=[A-Z])")
+_LOWER_I = re.compile(r"(?<![\w'])i(?=$|[\s,.!?;:]|['’](?:m|ve|ll|d)\b)")
+
+# A subject that starts a new clause after a comma or a conjunction.
+_SUBJ = r"(?:I|I'm|I've|I'll|I'd|we|we're|we've|my|it|it's|that|that's|this|he|she|they|there)"
+_CLAUSE_SPLIT = re.compile(
+    rf"\s*[;–—]\s*|\s+-+\s+|:\s+"
+    rf"|,\s+(?=(?:(?:and|but|so|then|or|plus)\s+)?{_SUBJ}\b)"
+    rf"|\s+(?:and|but|so|or|then|plus|since|while|when|after|before|as)\s+(?={_SUBJ}\b)"
+    rf"|,?\s+(?=(?:because|cause|cuz|although|though|whereas|which|unless)\b)",
+    re.I,
+)
+_LEADING_CONJUNCTION = re.compile(
+    r"^(?:(?:and|but|so|or|then|plus|since|while|when|after|before|as)\s+)+", re.I
+)
+
+# Words that may stand before the subject: discourse markers and the words of time phrases.
+LEAD_WORDS = frozenset(
+    """oh ohh ah well yeah yes yep yup so and but also actually anyway anyways honestly btw
+    haha hahaha lol wow hey hi ok okay um umm hmm plus then finally recently lately sure
+    right now today tonight yesterday tomorrow last next this past coming earlier later
+    just guess what fun fact in fact luckily sadly unfortunately fortunately personally
+    speaking of which by the way funny enough a an few couple of ago week weekend weeks month
+    months year years day days morning afternoon evening night on at monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december earlier over summer winter spring fall
+    autumn back before after one two three four five six seven eight nine ten
+    """.split()
+)
+
+_HEDGE = re.compile(
+    r"^I (?:think|guess|believe|feel like|reckon|suppose|am pretty sure|am sure)(?: that)?\s+",
+    re.I,
+)
+_QUESTION_START = re.compile(
+    r"^(?:(?:what|why|how|where|when|who|which)\s+)?"
+    r"(?:do|does|did|can|could|would|should|will|shall|is|are|was|were|have|has|may|am)\s+"
+    r"(?:I|you|we|they|he|she|it|there|your|my)\b",
+    re.I,
+)
+# Conditionals make the whole sentence unasserted; wishes and modals only their clause.
+_CONDITIONAL = re.compile(r"\b(?:if|unless|in case|what if|whether|hypothetically)\b", re.I)
+_IRREALIS = re.compile(
+    r"\b(?:would|wouldn't|could|couldn't|might|maybe|perhaps|wish|imagine|suppose|wonder|"
+    r"wondering|should|shouldn't|pretend|dream of|dreaming of|someday|probably|"
+    r"I'd|used to|supposed to|ought to|trying to decide|not sure)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A clause that may state a fact. `text` is the clause; `subject_at` is where its
+    first-person subject starts (what comes before is markers and time phrases)."""
+
+    text: str
+    subject_at: int
+    hedged: bool = False
+
+    @property
+    def body(self) -> str:
+        """The clause from its subject on."""
+        return self.text[self.subject_at :]
+
+
+def clean(text: str) -> str:
+    """Normalise quotes and a lower-case "i", and drop bracketed annotations (image captions
+    and the like), which are not the speaker's words."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = _BRACKETED.sub(" ", text)
+    text = _LOWER_I.sub("I", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split a cleaned message into sentences (abbreviations such as "Dr." do not end one)."""
+    protected = _ABBREVIATIONS.sub(lambda m: m.group(0)[:-1] + "\x00", text)
+    parts = _SENTENCE_END.split(protected)
+    return [p.replace("\x00", ".").strip() for p in parts if p and p.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    """A question (asked, not stated): ends with "?" or opens like one."""
+    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence))
+
+
+def is_conditional(sentence: str) -> bool:
+    return bool(_CONDITIONAL.search(sentence))
+
+
+def clauses(sentence: str) -> list[Clause]:
+    """The clauses of a stated, unconditional sentence that begin with a first-person
+    subject and are not wishes, guesses or modal."""
+    if is_question(sentence) or is_conditional(sentence):
+        return []
+    out = []
+    for part in _CLAUSE_SPLIT.split(sentence):
+        part = _LEADING_CONJUNCTION.sub("", part.strip(" ,.!"))
+        hedged = False
+        while (hedge := _HEDGE.match(part)) is not None:
+            part, hedged = part[hedge.end() :], True
+        if not part or _IRREALIS.search(part):
+            continue
+        at = subject_start(part)
+        if at is not None:
+            out.append(Clause(part, at, hedged))
+    return out
+
+
+_SUBJECT = re.compile(r"\b(?:I|we|We|my|My)\b")
+
+
+def subject_start(clause: str) -> int | None:
+    """Where the first-person subject of `clause` starts, if only discourse markers and time
+    phrases stand before it."""
+    match = _SUBJECT.search(clause)
+    if match is None:
+        return None
+    prefix = re.findall(r"[\w']+", clause[: match.start()].lower())
+    if not all(w in LEAD_WORDS or w.isdigit() for w in prefix):
+        return None
+    return match.start()

@@ -1,0 +1,267 @@
+"""Fact candidates from the clauses of one turn: match a rule, cut and check the object,
+resolve the time phrase, and write a standalone sentence that names the speaker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from memsvc.operations.extract import times
+from memsvc.operations.extract.clauses import Clause
+from memsvc.operations.extract.lexicon import KIN_NOUNS, NOT_NAMES, PET_NOUNS
+from memsvc.operations.extract.patterns import (
+    BASE_CUT,
+    CALL_ME,
+    COMPILED,
+    NAMED_MENTION,
+    PROFILE_STATEMENT,
+    Rule,
+)
+from memsvc.operations.extract.speech import expand_contractions, rewrite
+from memsvc.operations.extract.types import FactCandidate, FactKind
+
+from memsvc.domain.timeexpr import TimeMention
+
+HEDGE_PENALTY = 0.15
+MAX_OBJECT_WORDS = 8
+
+_BAD_START = frozenset(
+    """it its it's that this those these them they you your yours him her he she there what how
+    when where why who which whatever anything something nothing everything everyone someone
+    anyone one ones not never no myself yourself itself more much all both either neither
+    such""".split()
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|u|ur)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
+_FILLERS = re.compile(
+    r"(?:\s+|^)(?:too|as well|a lot|so much|very much|lately|these days|right now|now|again|"
+    r"recently|already|yet|anymore|though|haha|hahaha|lol|tbh|honestly|really|actually|"
+    r"at all|and all|and stuff|or something|for sure|anyway|btw|sometimes|once|twice|"
+    r"(?:a few|many|several|a couple of|\w+) times|"
+    r"every now and then|a bit|a little|so|even)[\s.!,]*$",
+    re.I,
+)
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+(?=\w+ing\b)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """Who said a turn, when, and its id: what every fact from the turn shares."""
+
+    speaker: str
+    now: datetime | None
+    turn_id: str
+    producer: str
+
+
+def clause_facts(clause: Clause, said: Said) -> list[FactCandidate]:
+    """The facts one clause states: the first rule that applies, or nothing."""
+    prefix = clause.text[: clause.subject_at]
+    body = expand_contractions(clause.body)
+    found = times.mentions(prefix + body, said.now)
+    offset = len(prefix)
+    spans = [(m.span[0] - offset, m.span[1] - offset) for m in found if m.span[0] >= offset]
+    when = found[0] if found else None
+    for rule, regex in COMPILED:
+        match = regex.match(body)
+        if match is None or (_NEGATION.search(match.group("verb")) and not rule.negative):
+            continue
+        if not _time_ok(rule, when, said.now):
+            continue
+        facts = _apply(rule, match, body, spans, when, said)
+        if facts:
+            penalty = HEDGE_PENALTY if clause.hedged else 0.0
+            for fact in facts:
+                fact.confidence = round(fact.confidence - penalty, 2)
+            return facts
+    return []
+
+
+def _time_ok(rule: Rule, when: TimeMention | None, now: datetime | None) -> bool:
+    if rule.needs_time is None:
+        return True
+    if when is None:
+        return False
+    return times.is_future(when, now) if rule.needs_time == "future" else times.is_past(when)
+
+
+def _apply(
+    rule: Rule,
+    match: re.Match[str],
+    body: str,
+    spans: list[tuple[int, int]],
+    when: TimeMention | None,
+    said: Said,
+) -> list[FactCandidate]:
+    start = match.start("obj")
+    end = _cut(body, start, rule)
+    raw = _drop_spans(body, start, end, spans)
+    items = _items(raw) if rule.lists else [raw]
+    out = []
+    for item in items:
+        obj = _clean_object(item)
+        if not _valid_object(obj, rule):
+            continue
+        decided = (rule.predicate, _strip_det(obj)) if isinstance(rule.predicate, str) else None
+        if decided is None and not isinstance(rule.predicate, str):
+            decided = rule.predicate(obj, match)
+        if decided is None:
+            continue
+        predicate, slot = decided
+        text = _sentence(body[:start] + obj, said.speaker, when)
+        out.append(_fact(text, said, (predicate, _own(slot, said.speaker)), rule, when))
+    return out
+
+
+def _fact(
+    text: str,
+    said: Said,
+    slot: tuple[str, str],
+    rule: Rule,
+    when: TimeMention | None,
+) -> FactCandidate:
+    when_times = times.fact_times(when, said.now)
+    return FactCandidate(
+        text=text,
+        subject=said.speaker,
+        predicate=slot[0],
+        object=slot[1],
+        kind=rule.kind,
+        source_turn_ids=[said.turn_id],
+        confidence=rule.confidence,
+        producer=said.producer,
+        occurred_at=when_times.occurred_at,
+        valid_from=when_times.valid_from,
+        rule=rule.name,
+    )
+
+
+def _cut(body: str, start: int, rule: Rule) -> int:
+    """Where the object ends: at a conjunction, a subordinate clause, punctuation or one of
+    the rule's own stop words ("with" for trips, "to" after "prefer" ...)."""
+    words = BASE_CUT + ("|" + rule.cut if rule.cut else "")
+    punct = r"[;:!?.()\"]|,(?!\s*\w+ing\b)" if rule.lists else r"[,;:!?.()\"]"
+    stop = re.compile(rf"{punct}|\s+-+\s+|\s+(?:{words})\b", re.I)
+    found = stop.search(body, start)
+    return found.start() if found else len(body)
+
+
+def _drop_spans(body: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """The object text with its time phrases taken out (they are appended resolved)."""
+    text = body[start:end]
+    for s, e in sorted(spans, reverse=True):
+        s, e = max(s, start) - start, min(e, end) - start
+        if s < e:
+            text = text[:s] + " " + text[e:]
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _items(raw: str) -> list[str]:
+    """A list object ("hiking, biking and swimming") as its items when they are short."""
+    parts = [p.strip() for p in _LIST_SPLIT.split(raw) if p and p.strip()]
+    if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts):
+        return [re.sub(r"^(?:and|or)\s+", "", p, flags=re.I) for p in parts]
+    return [raw]
+
+
+def _clean_object(text: str) -> str:
+    text = text.strip(" ,.!")
+    previous = None
+    while previous != text:
+        previous, text = text, _FILLERS.sub("", text).strip(" ,.!")
+    return re.sub(r"\s+(?:on|in|at|since|for|from|to|of|with|and|or|the|a|an|my)$", "", text)
+
+
+def _valid_object(obj: str, rule: Rule) -> bool:
+    words = obj.split()
+    if not words or len(words) > MAX_OBJECT_WORDS or _SECOND_PERSON.search(obj):
+        return False
+    first = words[0].lower().strip(",")
+    return first not in _BAD_START or rule.name in ("age",)
+
+
+def _strip_det(text: str) -> str:
+    return re.sub(r"^(?:a|an|the|some)\s+", "", text.strip(), flags=re.I)
+
+
+def _own(slot: str, speaker: str) -> str:
+    """Slot objects say whose: "my sister" -> "<speaker>'s sister"."""
+    return re.sub(r"\bmy\b", f"{speaker}'s", slot, flags=re.I)
+
+
+def _sentence(body: str, speaker: str, when: TimeMention | None) -> str:
+    text = rewrite(body.strip(), speaker)
+    if when is not None:
+        text += " " + times.phrase(when)
+    return text.rstrip(" ,") + "."
+
+
+def mention_facts(sentence: str, said: Said, kind_of: dict[str, str]) -> list[FactCandidate]:
+    """Facts stated in passing: "my dog Rex", "my sister's name is Ana", "my name is Sam",
+    "call me Sam", "my favourite food is sushi". `kind_of` collects name -> pet/person for
+    the entity finder."""
+    out = []
+    for match in NAMED_MENTION.finditer(sentence):
+        noun, name, last = match.group("noun").lower(), match.group("name"), match.group("last")
+        if name in NOT_NAMES or (noun not in PET_NOUNS and noun not in KIN_NOUNS):
+            continue
+        if last and last not in NOT_NAMES and noun not in PET_NOUNS:
+            name = f"{name} {last}"
+        owner = f"{said.speaker}'s {match.group('mods')}{noun}"
+        text = f"{owner[0].upper()}{owner[1:]} is named {name}."
+        if noun in PET_NOUNS:
+            kind_of[name] = "pet"
+            slot = ("has_pet", name)
+        else:
+            kind_of[name] = "person"
+            slot = ("has_" + KIN_NOUNS[noun], name)
+        out.append(_mention_fact(text, said, slot, "fact", 0.9))
+    out.extend(_profile_facts(expand_contractions(sentence.strip(" .!")), said))
+    return out
+
+
+def _profile_facts(sentence: str, said: Said) -> list[FactCandidate]:
+    out = []
+    call = CALL_ME.search(sentence)
+    if call and call.group("obj") not in NOT_NAMES:
+        name = call.group("obj")
+        text = f"{said.speaker} goes by {name}."
+        out.append(_mention_fact(text[0].upper() + text[1:], said, ("nickname", name), "profile"))
+    match = PROFILE_STATEMENT.match(sentence)
+    if match is None:
+        return out
+    obj = _clean_object(re.split(r"[,;!?]|\s+(?:and|but|because|so)\s+", match.group("obj"))[0])
+    if not _valid_object(obj, _PROFILE_RULE) or _NEGATION.search(obj):
+        return out
+    if match.group("fav"):
+        thing = match.group("thing").lower()
+        slot = ("favorite_" + re.sub(r"\W+", "_", thing), _strip_det(obj))
+        kind: FactKind = "preference"
+        text = f"{said.speaker}'s favorite {thing} is {obj}."
+    else:
+        attr = match.group("attr").lower()
+        slot, kind = (re.sub(r"\W+", "_", attr), _strip_det(obj)), "profile"
+        text = f"{said.speaker}'s {attr} is {obj}."
+    return [*out, _mention_fact(text[0].upper() + text[1:], said, slot, kind)]
+
+
+_PROFILE_RULE = Rule("profile", "", "", "profile", 0.9)
+
+
+def _mention_fact(
+    text: str, said: Said, slot: tuple[str, str], kind: FactKind, confidence: float = 0.9
+) -> FactCandidate:
+    return FactCandidate(
+        text=text,
+        subject=said.speaker,
+        predicate=slot[0],
+        object=slot[1],
+        kind=kind,
+        source_turn_ids=[said.turn_id],
+        confidence=confidence,
+        producer=said.producer,
+        occurred_at=said.now,
+        valid_from=said.now,
+        rule="mention" if kind == "fact" else "profile",
+    )
