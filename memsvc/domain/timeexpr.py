@@ -22,14 +22,19 @@ Conventions (each one is pinned by tests/unit/test_timeexpr.py):
 - Day and month without a year: the most recent such date up to today (the next one from today
   in a future-marked sentence); "Feb 29" finds the nearest leap year.
 - "N units ago|earlier" and "N units later|from now" are the calendar hour, day, week, month or
-  year that contains now -/+ N units ("two weeks ago" is that Monday-Sunday week). "in N units"
-  is as often a duration as a date ("I read it in two weeks"), so it counts only in a
-  future-marked sentence or as "in N units' time". Counts: digits, "a"/"an", one..twenty,
-  thirty; fuzzy counts span a range of units: a couple (of) = 2-3, a few = 2-4, several = 3-7.
+  year that contains now -/+ N units ("two weeks ago" is that Monday-Sunday week); "the week
+  before last" is two weeks ago. "in N units" is as often a duration as a date ("I read it in
+  two weeks") and "N units later" usually counts from an event ("a month later, she called"),
+  so both count only in a future-marked sentence (or as "in N units' time"). Counts: digits,
+  "a"/"an", one..twenty, thirty; fuzzy counts span a range of units: a couple (of) = 2-3,
+  a few = 2-4, several = 3-7.
 - "the past/last N units" is a rolling window from today - N units to the end of today (hours:
   to now), "the next/coming N units" from today to the end of today + N units; without N, one.
 - early/mid/late (also the beginning|start / middle / end of) a month = days 1-10/11-20/21-end;
   of a year Jan-Apr/May-Aug/Sep-Dec; of a season its first/second/third month.
+- "the first/second/third/fourth week of May" = days 1-7/8-14/15-21/22-28, "the last week of
+  May" its last seven days. Fixed-date holidays (Christmas (Eve), New Year's Eve/Day,
+  Halloween, Valentine's Day) resolve like a day and month; movable feasts are not known.
 - Parts of day: morning 05-12, afternoon 12-17, evening 17-24, night (tonight, last night) 18-06.
 - Slash dates are month/day/year (US) unless the first number is over 12.
 - "before/until/till/by X" and "after/since/starting X" give one mention whose text includes the
@@ -348,6 +353,8 @@ def _offset(ctx: _Ctx, unit: str, counts: tuple[int, int], sign: int) -> _Res:
 @_rule(rf"\b{_COUNT}\s+{_UNIT}\s+(?P<dir>ago|earlier|later|from\s+now)\b")
 def _ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     sign = -1 if m["dir"].lower() in ("ago", "earlier") else 1
+    if m["dir"].lower() == "later" and not ctx.future(m.start()):
+        return None  # "a month later, she called" counts from an event, not from now
     return _offset(ctx, m["unit"].lower(), _count(m["n"]), sign)
 
 
@@ -387,14 +394,21 @@ def _relative(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         return ctx.days(*_pick_season(ctx, m["season"], rel), "season")
     if m["m"]:
         return _relative_month(ctx, m, rel)
-    unit = m["unit"].lower()
     k = {"last": -1, "past": -1, "this": 0, "next": 1, "coming": 1}[rel]
+    if rel == "coming" and m["unit"].lower() == "weekend":
+        k = int(ctx.today.weekday() >= 5)  # on a weekend, the coming one is next week's
+    return _calendar_unit(ctx, m["unit"].lower(), k)
+
+
+@_rule(r"\bthe\s+(?P<unit>week|weekend|month|year)\s+before\s+last\b")
+def _before_last(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    return _calendar_unit(ctx, m["unit"].lower(), -2)
+
+
+def _calendar_unit(ctx: _Ctx, unit: str, k: int) -> _Res:
+    """The week, weekend, month or year k units from the current one."""
     if unit != "weekend":
         return _Res(*_unit_window(ctx, unit, k), unit)
-    if rel == "coming" and ctx.today.weekday() >= 5:
-        k = 1  # on a weekend, the coming one is next week's
-    elif rel == "coming":
-        k = 0
     saturday = ctx.monday + timedelta(weeks=k, days=5)
     return ctx.days(saturday, saturday + timedelta(days=2), "weekend")
 
@@ -478,6 +492,23 @@ def _month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         return None  # a bare month name is too often a name or a word
     first, end, narrowed = _third(*_month_days(year, month), m["mod"])
     return ctx.days(first, end, "part_of_month" if narrowed else "month", relative=not m["y"])
+
+
+@_rule(
+    r"\b(?:the\s+)?(?P<nth>first|second|third|fourth|last)\s+week\s+of\s+"
+    rf"(?P<m>{_MON})\b(?:\.?,?\s+{_YEAR}\b)?"
+)
+def _week_of_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    month = _MONTHS[m["m"].lower()]
+    year = int(m["y"]) if m["y"] else _month_year(ctx, month, ctx.future(m.start()))
+    first, end = _month_days(year, month)
+    nth = (
+        ("first", "second", "third", "fourth").index(m["nth"].lower())
+        if m["nth"].lower() != "last"
+        else -1
+    )
+    start = end - timedelta(days=7) if nth < 0 else first + timedelta(weeks=nth)
+    return ctx.days(start, start + timedelta(days=7), "range", relative=not m["y"])
 
 
 @_rule(rf"\b(?:{_MOD}[\s-]+|(?P<the>the\s+year\s+))?{_YEAR}\b(?![-/.]\d)")

@@ -46,7 +46,6 @@ WINDOWS = [
     (WED, "a day ago", "2023-05-09", "2023-05-10", "day"),
     (WED, "two weeks ago", "2023-04-24", "2023-05-01", "week"),
     (WED, "a week earlier", "2023-05-01", "2023-05-08", "week"),
-    (WED, "2 days later", "2023-05-12", "2023-05-13", "day"),
     (WED, "two weeks from now", "2023-05-22", "2023-05-29", "week"),
     (WED, "six months ago", "2022-11-01", "2022-12-01", "month"),
     (WED, "twelve years ago", "2011-01-01", "2012-01-01", "year"),
@@ -60,6 +59,10 @@ WINDOWS = [
     (WED, "next week", "2023-05-15", "2023-05-22", "week"),
     (NYE, "next week", "2024-01-01", "2024-01-08", "week"),
     (MON, "last week", "2024-01-08", "2024-01-15", "week"),
+    (WED, "the week before last", "2023-04-24", "2023-05-01", "week"),
+    (WED, "the weekend before last", "2023-04-29", "2023-05-01", "weekend"),
+    (WED, "the first week of March", "2023-03-01", "2023-03-08", "range"),
+    (WED, "the last week of February 2024", "2024-02-23", "2024-03-01", "range"),
     (WED, "last weekend", "2023-05-06", "2023-05-08", "weekend"),
     (WED, "this weekend", "2023-05-13", "2023-05-15", "weekend"),
     (WED, "next weekend", "2023-05-20", "2023-05-22", "weekend"),
@@ -196,6 +199,11 @@ def test_future_marked_sentence_resolves_forward(text: str, start: str) -> None:
 def test_tense_cue_stays_in_its_sentence() -> None:
     mentions = find_time_mentions("I will call you. I saw her on Friday.", WED)
     assert [m.start for m in mentions] == [_at("2023-05-05")]
+
+
+def test_later_counts_from_now_only_when_future_marked() -> None:
+    assert find_time_mentions("A month later, she called me", WED) == []
+    assert _one("I will be back 2 days later", WED).start == _at("2023-05-12")
 
 
 def test_in_n_units_is_a_date_only_when_future_marked() -> None:
