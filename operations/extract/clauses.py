@@ -107,7 +107,7 @@ def clauses(sentence: str) -> list[Clause]:
     if is_question(sentence) or is_conditional(sentence):
         return []
     out = []
-    for part in _CLAUSE_SPLIT.split(sentence):
+    for part in _merge_leads(_CLAUSE_SPLIT.split(sentence)):
         part = _LEADING_CONJUNCTION.sub("", part.strip(" ,.!"))
         hedged = False
         while (hedge := _HEDGE.match(part)) is not None:
@@ -117,6 +117,21 @@ def clauses(sentence: str) -> list[Clause]:
         at = subject_start(part)
         if at is not None:
             out.append(Clause(part, at, hedged))
+    return out
+
+
+def _merge_leads(parts: list[str]) -> list[str]:
+    """Glue a part made only of markers and time words ("Last Friday,") to the next one, so
+    the clause keeps its time phrase."""
+    out: list[str] = []
+    carry = ""
+    for part in parts:
+        words = re.findall(r"[\w']+", part.lower())
+        if words and all(w in LEAD_WORDS or w.isdigit() for w in words):
+            carry += part.strip() + " "
+            continue
+        out.append(carry + part)
+        carry = ""
     return out
 
 

@@ -14,6 +14,7 @@ from memsvc.operations.extract.lexicon import (
     KIN_NOUNS,
     NUMBER_WORDS,
     PET_NOUNS,
+    PLAN_VERBS,
     POSSESSION_NOUNS,
     ROLE_NOUNS,
     TRAIT_WORDS,
@@ -23,7 +24,9 @@ from memsvc.operations.extract.lexicon import (
 # and may rewrite the object: returns (predicate, object) or None.
 Decide = Callable[[str, re.Match[str]], tuple[str, str] | None]
 
-DETERMINERS = frozenset("a an the some one two three four five six seven eight nine ten".split())
+DETERMINERS = frozenset(
+    "a an the some another one two three four five six seven eight nine ten".split()
+)
 _START_OK_NUMBER = re.compile(r"^(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
@@ -50,6 +53,8 @@ def decide_have(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
     name = _named(obj)
     for word in head:
         if word in PET_NOUNS:
+            if verb == "got" and words[0] not in ("a", "an", "one"):
+                return None  # "we got a few fish": a catch, not pets
             predicate = "adopted" if verb in ("adopted", "rescued") else "has_pet"
             return predicate, name or _strip_det(obj)
         if word in KIN_NOUNS and verb in ("have", "have got"):
@@ -78,11 +83,14 @@ def decide_plan(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
     words = _words(obj)
     if not words:
         return None
-    going = re.search(r"going|gonna", match.group("verb"), re.I) is not None
+    verb = match.group("verb").lower()
+    going = re.search(r"going|gonna", verb) is not None
     if going and (words[0] in DETERMINERS or words[0] == "my" or obj[0].isupper()):
         return "plans_to", "go to " + obj
     if words[0] in CHATTER_VERBS or words[0] in DETERMINERS or obj[0].isupper():
         return None
+    if (going or verb == "will") and words[0] not in PLAN_VERBS:
+        return None  # "I'll stay positive", "I'm gonna keep going": resolve, not plan
     return "plans_to", obj
 
 
@@ -117,7 +125,11 @@ ING_LEMMA = {
 def decide_progressive(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
     """'I'm flying to Rome next week': a present progressive with a future time is a plan."""
     verb = match.group("verb").lower().split()[-1]
-    return "plans_to", f"{ING_LEMMA[verb]} {obj}"
+    if verb == "going" and obj.lower().startswith("to ") and not obj[3:4].isupper():
+        return None  # "going to make it": the plan rule's business
+    if verb in ("feeling", "thinking", "hoping", "wondering", "trying", "looking", "doing"):
+        return None
+    return "plans_to", f"{ING_LEMMA.get(verb, verb)} {obj}"
 
 
 _TRIVIAL_PLACES = frozenset("bed sleep work it there here home church".split())
@@ -180,7 +192,10 @@ _NOT_STARTED = frozenset(
     """feeling thinking realizing realising noticing worrying wondering crying laughing getting
     to""".split()
 )
-_MENTAL = frozenset("feel think realize realise notice worry wonder get cry laugh see".split())
+_MENTAL = frozenset(
+    """feel think realize realise notice worry wonder get cry laugh see enjoy like love appreciate
+    understand miss""".split()
+)
 
 
 def decide_started(obj: str, match: re.Match[str]) -> tuple[str, str] | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from memsvc.operations.extract import times
 from memsvc.operations.extract.clauses import Clause
-from memsvc.operations.extract.lexicon import KIN_NOUNS, NOT_NAMES, PET_NOUNS
+from memsvc.operations.extract.lexicon import ADVERBS, KIN_NOUNS, NOT_NAMES, PET_NOUNS
 from memsvc.operations.extract.patterns import (
     BASE_CUT,
     CALL_ME,
@@ -33,6 +33,11 @@ _BAD_START = frozenset(
     such""".split()
 )
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|u|ur)\b", re.I)
+# Words that point back into the conversation: the object is not standalone.
+_ANAPHORA = re.compile(
+    r"\b(?:it|its|this|that|these|those|them|her|him|here|there|such|one|ones)\b", re.I
+)
+_LEADING_ADVERBS = re.compile(rf"^(?:(?:{ADVERBS})\s+)+", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
 _FILLERS = re.compile(
     r"(?:\s+|^)(?:too|as well|a lot|so much|very much|lately|these days|right now|now|again|"
@@ -160,13 +165,13 @@ def _drop_spans(body: str, start: int, end: int, spans: list[tuple[int, int]]) -
 def _items(raw: str) -> list[str]:
     """A list object ("hiking, biking and swimming") as its items when they are short."""
     parts = [p.strip() for p in _LIST_SPLIT.split(raw) if p and p.strip()]
-    if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts):
+    if len(parts) > 1 and all(len(p.split()) <= MAX_OBJECT_WORDS for p in parts):
         return [re.sub(r"^(?:and|or)\s+", "", p, flags=re.I) for p in parts]
     return [raw]
 
 
 def _clean_object(text: str) -> str:
-    text = text.strip(" ,.!")
+    text = _LEADING_ADVERBS.sub("", text.strip(" ,.!"))
     previous = None
     while previous != text:
         previous, text = text, _FILLERS.sub("", text).strip(" ,.!")
@@ -176,6 +181,8 @@ def _clean_object(text: str) -> str:
 def _valid_object(obj: str, rule: Rule) -> bool:
     words = obj.split()
     if not words or len(words) > MAX_OBJECT_WORDS or _SECOND_PERSON.search(obj):
+        return False
+    if _ANAPHORA.search(obj) and rule.name not in ("age",):
         return False
     first = words[0].lower().strip(",")
     return first not in _BAD_START or rule.name in ("age",)

@@ -218,6 +218,14 @@ CHATTER_VERBS = _words(
     send show explain help go do love like wish hope"""
 )
 
+# Verbs after "I will / I'm going to" that make a plan (others are resolutions or chatter).
+PLAN_VERBS = _words(
+    """visit go travel fly drive move start begin join attend buy adopt learn apply sign enroll
+    enrol register run host throw launch open finish quit retire celebrate propose marry study
+    sell build plant paint write record publish release perform compete enter volunteer hike
+    camp meet spend"""
+)
+
 # Verbs past tense without -ed, for the dated-event rule and verb agreement.
 IRREGULAR_PAST = _words(
     """went took made saw ran got had bought brought caught taught thought found gave came

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 from memsvc.operations.extract.deciders import (
-    ING_LEMMA,
     Decide,
     decide_age,
     decide_dated_past,
@@ -72,7 +71,6 @@ class Rule:
 
 
 _GO = r"(?:am|are) going to|(?:am|are) gonna"
-_PROGRESSIVE = "|".join(ING_LEMMA)
 
 RULES: tuple[Rule, ...] = (
     # preferences
@@ -89,7 +87,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "like",
-        r"like|love|enjoy|adore|am (?:really |so |very )?(?:into|passionate about|"
+        r"like|love|enjoy|adore|am (?:really |so |very )?(?:loving|enjoying|into|passionate about|"
         r"obsessed with|keen on|fond of|a (?:big |huge )?fan of)",
         "likes",
         "preference",
@@ -196,7 +194,7 @@ RULES: tuple[Rule, ...] = (
     Rule("want", r"want to|really want to|am dying to", decide_want, "plan", 0.7, cut=r"with|and"),
     Rule(
         "progressive",
-        r"(?:am|are) (?:" + _PROGRESSIVE + ")",
+        r"(?:am|are) [a-z]+ing",
         decide_progressive,
         "plan",
         0.75,
