@@ -10,8 +10,9 @@ Conventions (each one is pinned by tests/unit/test_timeexpr.py):
 - Weekdays: "this Saturday" is the Saturday of the current week, "last Saturday" the one of the
   previous week and "next Saturday" the one of the following week, even when that is 8 or 13
   days away. "this past Saturday" is the most recent Saturday before today and "(this) coming
-  Saturday" the first one after today. A bare "(on) Saturday" is the most recent one before
-  today, or the first one after today in a future-marked sentence (will, 'll, going to, ...).
+  Saturday" the first one after today ("this past week" is last week). A bare "(on) Saturday"
+  is the most recent one before today, or the first one after today in a future-marked
+  sentence (will, 'll, going to, plan to, ...).
 - Months and seasons without a year: the most recent one that has started (the current one
   counts), or in a future-marked sentence the first one not yet over. "last May" is the most
   recent May before the current month, "next May" the first after it, "this May" this year's.
@@ -93,7 +94,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
 # Common English words or abbreviations: they need a stronger cue than a full month name.
-_LOOSE_MONTHS = {"may", "march"} | {k for k in _MONTHS if len(k) <= 4 and k not in ("june", "july")}
+_LOOSE_MONTHS = {"may", "march", "sept"} | {a.lower() for a in calendar.month_abbr if a}
 # Fixed-date holidays only (no Easter, no Thanksgiving); the apostrophe is optional.
 _HOLIDAYS = {"christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25)}
 _HOLIDAYS |= {"new year's eve": (12, 31), "new year's day": (1, 1), "halloween": (10, 31)}
@@ -327,7 +328,7 @@ def _pick_season(ctx: _Ctx, name: str, rel: str) -> tuple[date, date]:
 
 
 def _loose_month_ok(ctx: _Ctx, m: re.Match[str]) -> bool:
-    """ "may", "march" and abbreviations are words too: accept them only with a further cue."""
+    """Accept "may", "march" and abbreviations only with a further cue: they are words too."""
     token = m["m"]
     if token.lower() not in _LOOSE_MONTHS or m["y"] or m.groupdict().get("ord"):
         return True
@@ -601,8 +602,7 @@ def _the_weekend(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     weekday = ctx.today.weekday()
     # future: this week's (on a Sunday, the next one); past: the one under way, else the last
     k = int(weekday == 6) if ctx.future(m.start()) else (0 if weekday >= 5 else -1)
-    saturday = ctx.monday + timedelta(weeks=k, days=5)
-    return ctx.days(saturday, saturday + timedelta(days=2), "weekend")
+    return _calendar_unit(ctx, "weekend", k)
 
 
 # --- public API ------------------------------------------------------------------------------
