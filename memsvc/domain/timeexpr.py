@@ -503,11 +503,7 @@ def _week_of_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     month = _MONTHS[m["m"].lower()]
     year = int(m["y"]) if m["y"] else _month_year(ctx, month, ctx.future(m.start()))
     first, end = _month_days(year, month)
-    nth = (
-        ("first", "second", "third", "fourth").index(m["nth"].lower())
-        if m["nth"].lower() != "last"
-        else -1
-    )
+    nth = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[m["nth"].lower()]
     start = end - timedelta(days=7) if nth < 0 else first + timedelta(weeks=nth)
     return ctx.days(start, start + timedelta(days=7), "range", relative=not m["y"])
 
@@ -641,7 +637,9 @@ def query_window(text: str, now: datetime) -> TimeWindow | None:
     end = max((m.end for m in closed), default=None)
     for mention in mentions:
         if mention.direction in ("before", "after"):
-            lo, hi = _open_bounds(mention)
+            # "after last week's party": the party is inside X, so the bound is X's far side
+            event = text[mention.span[1] : mention.span[1] + 2] in ("'s", "’s")
+            lo, hi = _open_bounds(mention, event)
             start = lo if start is None or (lo is not None and lo > start) else start
             end = hi if end is None or (hi is not None and hi < end) else end
     if start is not None and end is not None and start >= end:
@@ -674,7 +672,7 @@ def _mention(ctx: _Ctx, span: tuple[int, int], res: _Res) -> TimeMention:
 
 
 def _join_ranges(ctx: _Ctx, mentions: list[TimeMention]) -> list[TimeMention]:
-    """ "between X and Y" / "from X to Y" -> one range mention from X.start to Y.end."""
+    """Join "between X and Y" / "from X to Y" into one range mention from X.start to Y.end."""
     out: list[TimeMention] = []
     i = 0
     while i < len(mentions):
@@ -714,12 +712,14 @@ def _operator(ctx: _Ctx, mention: TimeMention) -> TimeMention:
     return replace(mention, text=text, span=(begin, mention.span[1]), direction=side)
 
 
-def _open_bounds(mention: TimeMention) -> tuple[datetime | None, datetime | None]:
+def _open_bounds(mention: TimeMention, event: bool) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of the open window: before X ends at X.start, until X at X.end, after X
+    starts at X.end, since X at X.start; for an event inside X ("after X's party"), the far side."""
     op = _OP_START.match(mention.text)
     word = " ".join(op["op"].lower().split()) if op else ""
     if mention.direction == "before":
-        return None, mention.start if word in ("before", "prior to") else mention.end
-    return (mention.end if word == "after" else mention.start), None
+        return None, mention.start if word in ("before", "prior to") and not event else mention.end
+    return (mention.end if word == "after" and not event else mention.start), None
 
 
 def _absorb(ctx: _Ctx, mention: TimeMention) -> TimeMention:

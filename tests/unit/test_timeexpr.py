@@ -390,6 +390,8 @@ def test_query_window_is_the_hull_of_mentions() -> None:
         ("what have I read since yesterday?", "2023-05-09", None),
         ("anything after 2020 and before June 2021?", "2021-01-01", "2021-06-01"),
         ("since last month, what did I do on the 3rd of May?", "2023-05-03", "2023-05-04"),
+        ("what did I buy after yesterday's party?", "2023-05-09", None),
+        ("what did I buy before last week's trip?", None, "2023-05-08"),
     ],
 )
 def test_query_window_open_ends(text: str, start: str | None, end: str | None) -> None:
