@@ -13,13 +13,19 @@ from sqlalchemy.engine import make_url
 
 from memsvc.domain.ports import Embedder
 from memsvc.embedding import CachedEmbedder, build_embedder
+from memsvc.operations.derive import DerivedWriter
 from memsvc.operations.editing import Editor
+from memsvc.operations.extract.rules import RulesExtractor
+from memsvc.operations.extraction import Extraction
 from memsvc.operations.ingest import Ingestor
+from memsvc.operations.jobs import JobService
+from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService
 from memsvc.settings import Settings
 from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
+from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.meta import instance_id
 from memsvc.stores.migrate import upgrade
@@ -37,9 +43,11 @@ class Container:
     index: FaissVectorIndex
     uow: UnitOfWorkFactory
     keys: KeyRepository
+    runner: InProcessRunner
     service: MemoryService
 
     def close(self) -> None:
+        self.runner.stop()
         self.index.close()
         self.embedder.close()
         self.write_engine.dispose()
@@ -65,14 +73,31 @@ def build(
     )
     index = FaissVectorIndex(read, cached.dim, _index_dir(url), instance_id(write))
     uow = UnitOfWorkFactory(write, read, index, cached.name)
+    extraction = Extraction(uow, DerivedWriter(cached), RulesExtractor())
+    handlers = {"extract": extraction.handle}
+    jobs = settings.jobs
+    runner = InProcessRunner(
+        JobStore(write),
+        handlers,
+        workers=jobs.workers,
+        poll_s=jobs.poll_s,
+        stale_after_s=jobs.stale_after_s,
+        max_attempts=jobs.max_attempts,
+    )
     service = MemoryService(
         uow=uow,
         ingestor=Ingestor(uow, cached),
         editor=Editor(uow, cached),
         searcher=Searcher(uow, index, cached, settings.retrieval),
+        extraction=extraction,
+        jobs=JobService(uow, runner, frozenset(handlers)),
         limits=settings.limits,
     )
-    return Container(settings, write, read, cached, index, uow, KeyRepository(write), service)
+    if jobs.run_in_process:
+        runner.start()
+    return Container(
+        settings, write, read, cached, index, uow, KeyRepository(write), runner, service
+    )
 
 
 def _index_dir(url: str) -> Path | None:

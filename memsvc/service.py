@@ -11,13 +11,17 @@ from memsvc.domain import (
     Page,
     PayloadTooLargeError,
     ProvenanceView,
+    Scope,
     SearchQuery,
     SearchResult,
     UpdateCommand,
     ValidationError,
 )
+from memsvc.domain.jobs import Job
 from memsvc.operations.editing import DeleteResult, Editor
+from memsvc.operations.extraction import Extraction
 from memsvc.operations.ingest import Ingestor
+from memsvc.operations.jobs import JobService
 from memsvc.retrieval.searcher import Searcher
 from memsvc.settings import LimitSettings
 from memsvc.stores.units import UnitFilter
@@ -31,18 +35,41 @@ class MemoryService:
         ingestor: Ingestor,
         editor: Editor,
         searcher: Searcher,
+        extraction: Extraction,
+        jobs: JobService,
         limits: LimitSettings,
     ) -> None:
         self._uow = uow
         self._ingestor = ingestor
         self._editor = editor
         self._searcher = searcher
+        self._extraction = extraction
+        self.jobs = jobs
         self._limits = limits
 
     def add(self, cmd: AddCommand) -> AddResult:
-        """Store messages as turns of a session (created when absent); idempotent."""
+        """Store messages as turns of a session (created when absent); idempotent. Then
+        extract facts, entities, relations and procedures from the session: inline
+        (`extract="sync"`), as a job (`"async"`), or not at all (`"off"`)."""
         self._check_add(cmd)
-        return self._ingestor.add(cmd)
+        result = self._ingestor.add(cmd)
+        scope = cmd.scope.with_session(result.session_id)
+        if cmd.extract == "sync":
+            self._extraction.run_session(scope)
+            result.extraction = "done"
+        elif cmd.extract == "async":
+            result.job_id = self.jobs.create(scope, "extract").id
+            result.extraction = "queued"
+        return result
+
+    def extract(self, scope: Scope) -> dict[str, object]:
+        """Run extraction over one session now (idempotent)."""
+        return self._extraction.run_session(scope)
+
+    def create_job(
+        self, scope: Scope, kind: str, params: dict | None = None, dry_run: bool = False
+    ) -> Job:
+        return self.jobs.create(scope, kind, params, dry_run)
 
     def search(self, query: SearchQuery) -> SearchResult:
         self._check_search(query)

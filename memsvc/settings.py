@@ -46,6 +46,18 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(100, ge=1)  # per retriever list before fusion
 
 
+class JobSettings(BaseModel):
+    run_in_process: bool = True  # the embedded runner; off for processes that only enqueue
+    workers: int = Field(1, ge=1, le=16)
+    poll_s: float = Field(1.0, gt=0)
+    stale_after_s: float = Field(30.0, gt=0)  # a running job without heartbeat is requeued
+    max_attempts: int = Field(3, ge=1)
+
+
+class ExtractionSettings(BaseModel):
+    extractor: str = "rules"  # "rules", or "llm" (needs MEMSVC_LLM_BASE_URL; falls back to rules)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MEMSVC_",
@@ -64,6 +76,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     limits: LimitSettings = LimitSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    jobs: JobSettings = JobSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -203,6 +203,9 @@ class JobRow(Base):
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Which runner holds a running job, and when it last said so (stale -> requeued).
+    worker: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_jobs_status", "status", "created_at"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from memsvc.stores.history import HistoryRepository
+from memsvc.stores.jobs import JobRepository
 from memsvc.stores.lexical import LexicalIndex, SqliteFts
 from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
@@ -23,6 +24,7 @@ from memsvc.domain.ports import VectorIndex
 class UnitOfWork:
     units: UnitRepository
     history: HistoryRepository
+    jobs: JobRepository
     vectors: VectorStore
     lexical: LexicalIndex
     session: Session
@@ -42,6 +44,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self.units = UnitRepository(self.session, self.tenant_id)
         self.history = HistoryRepository(self.session, self.tenant_id)
+        self.jobs = JobRepository(self.session, self.tenant_id)
         self.vectors = VectorStore(self.session, self.tenant_id, self._model)
         self.lexical = SqliteFts(self.session, self.tenant_id)
         return self

@@ -1,0 +1,64 @@
+"""Jobs: lifecycle work (extraction, consolidation, forgetting, compression) as rows with a
+status, progress and counts, run by a queue and safe to run twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from memsvc.domain.units import Scope, utcnow
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    kind: str
+    scope: Scope
+    params: dict[str, Any] = field(default_factory=dict)
+    status: JobStatus = JobStatus.QUEUED
+    dry_run: bool = False
+    progress: float = 0.0
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    attempts: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job when someone cancelled it; the current batch rolls back."""
+
+
+class JobQueue(Protocol):
+    """Where queued jobs go to be run. In-process threads for the embedded store; procrastinate
+    workers with PostgreSQL. Job code never knows which."""
+
+    def submit(self, job_id: str) -> None:
+        """A job row was committed with status queued: run it (now or soon)."""
+        ...
+
+
+# A job handler runs one kind of job: it gets the job and a context, returns counts.
+JobHandler = Callable[[Job, "JobContext"], dict[str, Any]]
+
+
+class JobContext(Protocol):
+    def report(self, progress: float, counts: dict[str, Any] | None = None) -> None:
+        """Persist progress; raises JobCancelled if the job was cancelled meanwhile."""
+        ...

@@ -1,0 +1,347 @@
+"""Writing derived units: extraction candidates become facts, entities, relations and
+procedures with provenance to their turns.
+
+Idempotent: every derived unit has a dedupe key (scope + normalised identity), so extracting
+the same session again, or hearing the same fact again later, extends the existing unit's
+sources instead of duplicating it. A single-valued slot (subject + predicate, e.g. lives_in)
+gets a new value by superseding the old one: the old unit keeps its text and history, gets
+`valid_to` = the new `valid_from` and status `superseded`; unrelated facts are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from memsvc.operations.editing import index_unit, record
+from memsvc.operations.extract.types import MULTI_VALUED, ExtractionResult
+from memsvc.stores.units import UnitFilter
+from memsvc.stores.uow import UnitOfWork
+
+from memsvc.domain import (
+    Granularity,
+    MemoryUnit,
+    Origin,
+    Provenance,
+    Scope,
+    Status,
+    new_id,
+    utcnow,
+)
+from memsvc.domain.ports import Embedder
+from memsvc.domain.units import content_hash
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def derived_key(scope: Scope, granularity: Granularity, *identity: str) -> str:
+    return content_hash("derived", scope.user_id, scope.agent_id, str(granularity), *identity)
+
+
+@dataclass(slots=True)
+class Draft:
+    """A unit to create, or to merge into the existing unit with the same key."""
+
+    key: str
+    unit: MemoryUnit
+    slot: tuple[str, str] | None = None  # (subject, predicate) of a single-valued slot
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    created: dict[str, int] = field(default_factory=dict)
+    merged: int = 0
+    superseded: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": dict(self.created), "merged": self.merged, "superseded": self.superseded}
+
+
+def _unit(
+    scope: Scope,
+    granularity: Granularity,
+    content: str,
+    result: ExtractionResult,
+    sources: list[str],
+    confidence: float,
+    **fields: Any,
+) -> MemoryUnit:
+    return MemoryUnit(
+        id=new_id(),
+        scope=scope,
+        granularity=granularity,
+        content=content,
+        provenance=Provenance(
+            sources=list(dict.fromkeys(sources)),
+            origin=Origin.EXTRACTION,
+            producer=result.producer,
+            confidence=confidence,
+        ),
+        **fields,
+    )
+
+
+def drafts(result: ExtractionResult, scope: Scope, times: dict[str, datetime]) -> list[Draft]:
+    """Units for every candidate, keyed for idempotency. `times` maps turn id -> occurred_at."""
+    scope = Scope(scope.tenant_id, scope.user_id, scope.agent_id, None)  # not session-bound
+    out: list[Draft] = []
+    for fact in result.facts:
+        when = fact.occurred_at or _first_time(fact.source_turn_ids, times)
+        unit = _unit(
+            scope,
+            Granularity.FACT,
+            fact.text,
+            result,
+            fact.source_turn_ids,
+            fact.confidence,
+            occurred_at=when,
+            valid_from=fact.valid_from or when,
+            attributes={
+                "subject": fact.subject,
+                "predicate": fact.predicate,
+                "object": fact.object,
+                "kind": fact.kind,
+                "rule": fact.rule,
+            },
+        )
+        slot = (
+            (norm(fact.subject), fact.predicate)
+            if fact.predicate and fact.predicate not in MULTI_VALUED
+            else None
+        )
+        out.append(Draft(derived_key(scope, Granularity.FACT, norm(fact.text)), unit, slot))
+    for entity in result.entities:
+        unit = _unit(
+            scope,
+            Granularity.ENTITY,
+            entity.name,
+            result,
+            entity.source_turn_ids,
+            entity.confidence,
+            occurred_at=_first_time(entity.source_turn_ids, times),
+            attributes={
+                "name": entity.name,
+                "type": entity.type,
+                "aliases": sorted(set(entity.aliases)),
+            },
+        )
+        out.append(Draft(derived_key(scope, Granularity.ENTITY, norm(entity.name)), unit))
+    for rel in result.relations:
+        label = rel.label.replace("_", " ")
+        when = rel.valid_from or _first_time(rel.source_turn_ids, times)
+        unit = _unit(
+            scope,
+            Granularity.RELATION,
+            f"{rel.source} {label} {rel.target}",
+            result,
+            rel.source_turn_ids,
+            rel.confidence,
+            occurred_at=when,
+            valid_from=when,
+            attributes={"source": rel.source, "label": rel.label, "target": rel.target},
+        )
+        slot = (norm(rel.source), rel.label) if rel.label not in MULTI_VALUED else None
+        key = derived_key(
+            scope, Granularity.RELATION, norm(rel.source), rel.label, norm(rel.target)
+        )
+        out.append(Draft(key, unit, slot))
+    for proc in result.procedures:
+        steps = "; ".join(proc.steps)
+        outcomes = (
+            [{"outcome": proc.outcome, "sources": proc.source_turn_ids}] if proc.outcome else []
+        )
+        unit = _unit(
+            scope,
+            Granularity.PROCEDURE,
+            f"{proc.goal}: {steps}" if steps else proc.goal,
+            result,
+            proc.source_turn_ids,
+            proc.confidence,
+            occurred_at=_first_time(proc.source_turn_ids, times),
+            attributes={
+                "goal": proc.goal,
+                "steps": proc.steps,
+                "outcomes": outcomes,
+                **_counts(outcomes),
+            },
+        )
+        out.append(Draft(derived_key(scope, Granularity.PROCEDURE, norm(proc.goal)), unit))
+    return out
+
+
+class DerivedWriter:
+    """Writes drafts into a unit of work (embedding first, outside the transaction)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def embed(self, items: list[Draft]) -> np.ndarray:
+        return self._embedder.embed_batch([d.unit.content for d in items])
+
+    def write(
+        self, uow: UnitOfWork, items: list[Draft], vectors: np.ndarray, job_id: str | None = None
+    ) -> WriteCounts:
+        counts = WriteCounts()
+        existing = uow.units.by_dedupe_keys([d.key for d in items])
+        relations: list[MemoryUnit] = []
+        for draft, vector in zip(items, vectors):
+            old = existing.get(draft.key)
+            if old is not None and old.granularity is Granularity.RELATION:
+                relations.append(old)
+            if old is not None:
+                counts.merged += _merge(uow, old, draft.unit, job_id)
+                continue
+            if draft.unit.granularity is Granularity.RELATION:
+                relations.append(draft.unit)
+            seq = uow.units.add(draft.unit, dedupe_key=draft.key)
+            existing[draft.key] = draft.unit
+            index_unit(uow, seq, draft.unit, vector)
+            record(uow, draft.unit, "create", None, reason="extraction", job_id=job_id)
+            name = str(draft.unit.granularity)
+            counts.created[name] = counts.created.get(name, 0) + 1
+            if draft.slot is not None:
+                counts.superseded += supersede_slot(uow, draft.unit, draft.slot, job_id)
+        _link_relations(uow, relations)
+        return counts
+
+
+def _merge(uow: UnitOfWork, old: MemoryUnit, new: MemoryUnit, job_id: str | None) -> int:
+    """Extend an existing unit with new sources (and aliases / outcomes); 1 if it changed."""
+    sources = list(dict.fromkeys(old.provenance.sources + new.provenance.sources))
+    attributes = dict(old.attributes)
+    if old.granularity is Granularity.ENTITY:
+        aliases = set(attributes.get("aliases", [])) | set(new.attributes.get("aliases", []))
+        attributes["aliases"] = sorted(aliases)
+    if old.granularity is Granularity.PROCEDURE:
+        attributes["outcomes"] = _union_outcomes(
+            attributes.get("outcomes", []), new.attributes.get("outcomes", [])
+        )
+        attributes.update(_counts(attributes["outcomes"]))
+    if sources == old.provenance.sources and attributes == old.attributes:
+        return 0
+    before = old.snapshot()
+    old.provenance.sources = sources
+    old.attributes = attributes
+    old.version += 1
+    old.updated_at = utcnow()
+    uow.units.save(old)
+    record(uow, old, "merge", before, reason="extraction: heard again", job_id=job_id)
+    return 1
+
+
+def supersede_slot(
+    uow: UnitOfWork, unit: MemoryUnit, slot: tuple[str, str], job_id: str | None
+) -> int:
+    """Close the other active values of the unit's single-valued slot. The newer value wins:
+    if the unit itself is older than a current value (late ingest), the unit is closed."""
+    subject, predicate = slot
+    others = [
+        u
+        for u in uow.units.find(
+            UnitFilter(
+                user_id=unit.scope.user_id,
+                agent_id=unit.scope.agent_id,
+                granularities=(unit.granularity,),
+            )
+        )
+        if u.id != unit.id and _slot_of(u) == slot and _value(u) != _value(unit)
+    ]
+    changed = 0
+    for other in others:
+        newer, older = (unit, other) if _start(unit) >= _start(other) else (other, unit)
+        if older.status is not Status.ACTIVE:
+            continue
+        before = older.snapshot()
+        older.status = Status.SUPERSEDED
+        older.superseded_by = newer.id
+        older.valid_to = _start(newer) if _start(newer) != datetime.min else utcnow()
+        older.version += 1
+        older.updated_at = utcnow()
+        uow.units.save(older)
+        record(
+            uow,
+            older,
+            "supersede",
+            before,
+            reason=f"slot {subject}/{predicate}: new value in {newer.id}",
+            job_id=job_id,
+        )
+        changed += 1
+    return changed
+
+
+def _slot_of(unit: MemoryUnit) -> tuple[str, str] | None:
+    a = unit.attributes
+    if unit.granularity is Granularity.RELATION:
+        return norm(str(a.get("source", ""))), str(a.get("label"))
+    if a.get("predicate"):
+        return norm(str(a.get("subject", ""))), str(a.get("predicate"))
+    return None
+
+
+def _value(unit: MemoryUnit) -> str:
+    a = unit.attributes
+    return norm(
+        str(a.get("target") if unit.granularity is Granularity.RELATION else a.get("object"))
+    )
+
+
+def _start(unit: MemoryUnit) -> datetime:
+    when = unit.valid_from or unit.occurred_at
+    return when if when is not None else datetime.min.replace(tzinfo=unit.created_at.tzinfo)
+
+
+def _link_relations(uow: UnitOfWork, relations: list[MemoryUnit]) -> None:
+    """Point relations at their entity units (by normalised name or alias) when known."""
+    if not relations:
+        return
+    entities = uow.units.find(
+        UnitFilter(user_id=relations[0].scope.user_id, granularities=(Granularity.ENTITY,))
+    )
+    index = entity_index(entities)
+    for rel in relations:
+        a = rel.attributes
+        source, target = index.get(norm(str(a["source"]))), index.get(norm(str(a["target"])))
+        ids = {
+            "source_id": source.id if source else None,
+            "target_id": target.id if target else None,
+        }
+        if all(a.get(k) == v for k, v in ids.items()):
+            continue
+        stored = uow.units.get(rel.id)
+        stored.attributes = {**stored.attributes, **ids}
+        uow.units.save(stored)
+
+
+def entity_index(entities: list[MemoryUnit]) -> dict[str, MemoryUnit]:
+    """Normalised name and aliases -> entity unit."""
+    index: dict[str, MemoryUnit] = {}
+    for entity in entities:
+        for name in [
+            entity.attributes.get("name", entity.content),
+            *entity.attributes.get("aliases", []),
+        ]:
+            index.setdefault(norm(str(name)), entity)
+    return index
+
+
+def _first_time(turn_ids: list[str], times: dict[str, datetime]) -> datetime | None:
+    found = [times[t] for t in turn_ids if t in times]
+    return min(found) if found else None
+
+
+def _union_outcomes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = {tuple(o.get("sources", [])) for o in old}
+    return old + [o for o in new if tuple(o.get("sources", [])) not in seen]
+
+
+def _counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "success_count": sum(o.get("outcome") == "success" for o in outcomes),
+        "failure_count": sum(o.get("outcome") == "failure" for o in outcomes),
+    }

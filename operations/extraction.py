@@ -1,0 +1,99 @@
+"""Extraction of one session: run the configured extractor over the session's turns (with the
+scope's known entities as gazetteer) and write what it found as derived units."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from memsvc.operations.derive import DerivedWriter, drafts
+from memsvc.operations.extract.types import (
+    ExtractionContext,
+    ExtractionResult,
+    Extractor,
+    KnownEntity,
+)
+from memsvc.stores.units import UnitFilter
+from memsvc.stores.uow import UnitOfWorkFactory
+
+from memsvc.domain import Granularity, Scope, ValidationError
+from memsvc.domain.errors import UnavailableError
+from memsvc.domain.jobs import Job, JobContext
+
+logger = logging.getLogger(__name__)
+ENTITY_TYPES = {"person", "place", "organisation", "product", "pet", "event", "other"}
+
+
+class Extraction:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        writer: DerivedWriter,
+        extractor: Extractor,
+        fallback: Extractor | None = None,
+    ) -> None:
+        self._uow = uow
+        self._writer = writer
+        self._extractor = extractor
+        self._fallback = fallback
+
+    def run_session(self, scope: Scope, job_id: str | None = None) -> dict[str, Any]:
+        """Extract from every live turn of `scope.session_id`; safe to run again."""
+        if not scope.session_id:
+            raise ValidationError("extraction runs per session: session_id is required")
+        with self._uow(scope.tenant_id, write=False) as uow:
+            turns = uow.units.find(
+                UnitFilter(
+                    user_id=scope.user_id,
+                    session_id=scope.session_id,
+                    granularities=(Granularity.TURN,),
+                )
+            )
+            entities = uow.units.find(
+                UnitFilter(user_id=scope.user_id, granularities=(Granularity.ENTITY,))
+            )
+        if not turns:
+            return {"turns": 0}
+        context = ExtractionContext(
+            scope=scope,
+            session_time=min((t.occurred_at for t in turns if t.occurred_at), default=None),
+            known_entities=tuple(_known(e.attributes) for e in entities),
+            person_roles=frozenset(
+                {"user"}
+                | {str(t.attributes.get("role")) for t in turns if t.attributes.get("speaker")}
+            ),
+        )
+        result, note = self._extract(turns, context)
+        items = drafts(result, scope, {t.id: t.occurred_at for t in turns if t.occurred_at})
+        vectors = self._writer.embed(items)
+        with self._uow(scope.tenant_id) as uow:
+            counts = self._writer.write(uow, items, vectors, job_id=job_id)
+            uow.commit()
+        return {"turns": len(turns), "producer": result.producer, **counts.as_dict(), **note}
+
+    def _extract(self, turns: list, context: ExtractionContext) -> tuple[ExtractionResult, dict]:
+        try:
+            return self._extractor.extract(turns, context), {}
+        except UnavailableError as exc:  # the LLM failed after its retry: fall back, say so
+            if self._fallback is None:
+                raise
+            logger.warning(
+                "extractor %s failed (%s); using %s", self._extractor.name, exc, self._fallback.name
+            )
+            note = {"fallback": self._fallback.name, "error": f"{type(exc).__name__}: {exc}"}
+            return self._fallback.extract(turns, context), note
+
+    def handle(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        """Job handler for kind `extract`."""
+        counts = self.run_session(job.scope, job_id=job.id)
+        ctx.report(1.0, counts)
+        return counts
+
+
+def _known(attributes: dict[str, Any]) -> KnownEntity:
+    kind = str(attributes.get("type", "other"))
+    return KnownEntity(
+        name=str(attributes.get("name", "")),
+        type=kind if kind in ENTITY_TYPES else "other",  # type: ignore[arg-type]
+        aliases=tuple(attributes.get("aliases", [])),
+    )

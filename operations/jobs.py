@@ -1,0 +1,45 @@
+"""Creating, reading and cancelling jobs. Running them is the queue's business."""
+
+from __future__ import annotations
+
+from memsvc.stores.uow import UnitOfWorkFactory
+
+from memsvc.domain import Scope, ValidationError, new_id
+from memsvc.domain.jobs import Job, JobQueue
+
+
+class JobService:
+    def __init__(self, uow: UnitOfWorkFactory, queue: JobQueue, kinds: frozenset[str]) -> None:
+        self._uow = uow
+        self._queue = queue
+        self.kinds = kinds
+
+    def create(
+        self, scope: Scope, kind: str, params: dict | None = None, dry_run: bool = False
+    ) -> Job:
+        if kind not in self.kinds:
+            raise ValidationError(
+                f"unknown job kind {kind!r}; one of: {', '.join(sorted(self.kinds))}", field="kind"
+            )
+        job = Job(id=new_id(), kind=kind, scope=scope, params=dict(params or {}), dry_run=dry_run)
+        with self._uow(scope.tenant_id) as uow:
+            uow.jobs.add(job)
+            uow.commit()
+        self._queue.submit(job.id)
+        return job
+
+    def get(self, tenant_id: str, job_id: str) -> Job:
+        with self._uow(tenant_id, write=False) as uow:
+            return uow.jobs.get(job_id)
+
+    def list(
+        self, tenant_id: str, kind: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[Job]:
+        with self._uow(tenant_id, write=False) as uow:
+            return uow.jobs.list(kind, status, limit)
+
+    def cancel(self, tenant_id: str, job_id: str) -> Job:
+        with self._uow(tenant_id) as uow:
+            job = uow.jobs.cancel(job_id)
+            uow.commit()
+        return job

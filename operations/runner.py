@@ -1,0 +1,112 @@
+"""The in-process job runner of the embedded store: worker threads that claim queued jobs
+from the jobs table, run their handler, and record the outcome. It survives restarts: a job
+whose runner died (kill -9) stops heart-beating and is requeued by the next sweep, and job
+handlers are written so that running a job again finishes it without duplicating work."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from memsvc.stores.jobs import JobStore
+
+from memsvc.domain import new_id
+from memsvc.domain.jobs import Job, JobCancelled, JobHandler, JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+class JobInterrupted(Exception):
+    """The runner is stopping: the job goes back to the queue and resumes later."""
+
+
+class _Context:
+    def __init__(self, runner: InProcessRunner, job: Job) -> None:
+        self._runner = runner
+        self._job = job
+
+    def report(self, progress: float, counts: dict[str, Any] | None = None) -> None:
+        if counts is not None:
+            self._job.counts = dict(counts)
+        status = self._runner.store.report(self._job.id, progress, self._job.counts)
+        if status is JobStatus.CANCELLED:
+            raise JobCancelled(self._job.id)
+        if self._runner.stopping.is_set():
+            raise JobInterrupted(self._job.id)
+
+
+class InProcessRunner:
+    """Implements `JobQueue` for the embedded default with a small pool of threads."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        handlers: dict[str, JobHandler],
+        *,
+        workers: int = 1,
+        poll_s: float = 1.0,
+        stale_after_s: float = 30.0,
+        max_attempts: int = 3,
+    ) -> None:
+        self.store = store
+        self.handlers = handlers
+        self.worker_id = "inproc-" + new_id()[:18]
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._workers = workers
+        self._poll_s = poll_s
+        self._stale = timedelta(seconds=stale_after_s)
+        self._max_attempts = max_attempts
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self.store.requeue_stale(self._stale, self._max_attempts)
+        for i in range(self._workers):
+            thread = threading.Thread(target=self._loop, name=f"memsvc-job-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, job_id: str) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def run_pending(self) -> int:
+        """Run queued jobs in the calling thread until none is left (CLI, tests)."""
+        done = 0
+        while (job := self.store.claim(self.worker_id, list(self.handlers))) is not None:
+            self.execute(job)
+            done += 1
+        return done
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            self.store.heartbeat(self.worker_id)
+            self.store.requeue_stale(self._stale, self._max_attempts)
+            job = self.store.claim(self.worker_id, list(self.handlers))
+            if job is None:
+                self._wake.wait(self._poll_s)
+                self._wake.clear()
+                continue
+            self.execute(job)
+
+    def execute(self, job: Job) -> None:
+        handler = self.handlers[job.kind]
+        try:
+            counts = handler(job, _Context(self, job))
+        except JobCancelled:
+            logger.info("job %s (%s) cancelled", job.id, job.kind)
+        except JobInterrupted:
+            self.store.release(job.id)
+        except Exception as exc:  # a job boundary: record the failure, keep the runner alive
+            logger.exception("job %s (%s) failed", job.id, job.kind)
+            self.store.finish(job.id, JobStatus.FAILED, job.counts, f"{type(exc).__name__}: {exc}")
+        else:
+            self.store.finish(job.id, JobStatus.SUCCEEDED, counts)

@@ -1,0 +1,203 @@
+"""The jobs table. `JobRepository` is the tenant-scoped view the API uses; `JobStore` is the
+runner's system-level view (claiming work across tenants, heartbeats, requeueing)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from memsvc.stores.tables import JobRow
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from memsvc.domain import NotFoundError, Scope, utcnow
+from memsvc.domain.jobs import FINISHED, Job, JobStatus
+
+
+def _to_job(row: JobRow) -> Job:
+    scope = row.scope or {}
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        scope=Scope(
+            row.tenant_id, scope.get("user_id"), scope.get("agent_id"), scope.get("session_id")
+        ),
+        params=dict(row.params or {}),
+        status=JobStatus(row.status),
+        dry_run=row.dry_run,
+        progress=row.progress,
+        counts=dict(row.counts or {}),
+        error=row.error,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _scope_json(scope: Scope) -> dict[str, Any]:
+    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "session_id": scope.session_id}
+
+
+class JobRepository:
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant scope is required for every store operation")
+        self._session = session
+        self.tenant_id = tenant_id
+
+    def add(self, job: Job) -> None:
+        if job.scope.tenant_id != self.tenant_id:
+            raise ValueError("job belongs to another tenant than this repository's scope")
+        self._session.add(
+            JobRow(
+                id=job.id,
+                tenant_id=self.tenant_id,
+                kind=job.kind,
+                scope=_scope_json(job.scope),
+                params=job.params,
+                status=job.status.value,
+                dry_run=job.dry_run,
+                progress=job.progress,
+                counts=job.counts,
+                attempts=0,
+                created_at=job.created_at,
+                updated_at=job.updated_at,
+            )
+        )
+
+    def get(self, job_id: str) -> Job:
+        return _to_job(self._row(job_id))
+
+    def _row(self, job_id: str) -> JobRow:
+        row = self._session.scalars(
+            select(JobRow).where(JobRow.tenant_id == self.tenant_id, JobRow.id == job_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no job with id {job_id!r}", field="id")
+        return row
+
+    def list(
+        self, kind: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[Job]:
+        stmt = select(JobRow).where(JobRow.tenant_id == self.tenant_id)
+        if kind:
+            stmt = stmt.where(JobRow.kind == kind)
+        if status:
+            stmt = stmt.where(JobRow.status == status)
+        rows = self._session.scalars(stmt.order_by(JobRow.created_at.desc()).limit(limit))
+        return [_to_job(r) for r in rows]
+
+    def last_of_kind(self, kind: str, scope: Scope) -> Job | None:
+        rows = self._session.scalars(
+            select(JobRow)
+            .where(JobRow.tenant_id == self.tenant_id, JobRow.kind == kind)
+            .order_by(JobRow.created_at.desc())
+            .limit(50)
+        )
+        wanted = _scope_json(scope)
+        return next((_to_job(r) for r in rows if (r.scope or {}) == wanted), None)
+
+    def cancel(self, job_id: str) -> Job:
+        row = self._row(job_id)
+        if JobStatus(row.status) not in FINISHED:
+            row.status = JobStatus.CANCELLED.value
+            row.updated_at = row.finished_at = utcnow()
+        return _to_job(row)
+
+
+class JobStore:
+    """System-level operations for runners; every job still runs in its own tenant's scope."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def claim(self, worker: str, kinds: list[str]) -> Job | None:
+        """Atomically take the oldest queued job of the given kinds, or None."""
+        with self._sessions() as session, session.begin():
+            job_id = session.scalar(
+                select(JobRow.id)
+                .where(JobRow.status == JobStatus.QUEUED.value, JobRow.kind.in_(kinds))
+                .order_by(JobRow.created_at)
+                .limit(1)
+            )
+            if job_id is None:
+                return None
+            now = utcnow()
+            claimed = session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    attempts=JobRow.attempts + 1,
+                    worker=worker,
+                    heartbeat_at=now,
+                    updated_at=now,
+                    started_at=now,
+                )
+            ).rowcount
+            if not claimed:
+                return None
+            return _to_job(session.get_one(JobRow, job_id))
+
+    def report(self, job_id: str, progress: float, counts: dict[str, Any]) -> JobStatus:
+        """Save progress and heartbeat; returns the job's status (it may have been cancelled)."""
+        with self._sessions() as session, session.begin():
+            row = session.get_one(JobRow, job_id)
+            if row.status == JobStatus.RUNNING.value:
+                now = utcnow()
+                row.progress, row.counts = progress, dict(counts)
+                row.heartbeat_at = row.updated_at = now
+            return JobStatus(row.status)
+
+    def heartbeat(self, worker: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(JobRow)
+                .where(JobRow.worker == worker, JobRow.status == JobStatus.RUNNING.value)
+                .values(heartbeat_at=utcnow())
+            )
+
+    def finish(
+        self, job_id: str, status: JobStatus, counts: dict[str, Any], error: str | None = None
+    ) -> None:
+        """Record the outcome, unless the job was cancelled meanwhile (cancel wins)."""
+        with self._sessions() as session, session.begin():
+            row = session.get_one(JobRow, job_id)
+            if row.status != JobStatus.RUNNING.value:
+                return
+            now = utcnow()
+            row.status, row.counts, row.error = status.value, dict(counts), error
+            row.progress = 1.0 if status is JobStatus.SUCCEEDED else row.progress
+            row.finished_at = row.updated_at = now
+
+    def release(self, job_id: str) -> None:
+        """Give a running job back to the queue (its runner is shutting down)."""
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value)
+                .values(status=JobStatus.QUEUED.value, worker=None, updated_at=utcnow())
+            )
+
+    def requeue_stale(self, stale_after: timedelta, max_attempts: int) -> int:
+        """Running jobs whose runner stopped reporting go back to the queue (or fail after too
+        many attempts). Returns how many were touched."""
+        cutoff: datetime = utcnow() - stale_after
+        with self._sessions() as session, session.begin():
+            rows = session.scalars(
+                select(JobRow).where(
+                    JobRow.status == JobStatus.RUNNING.value, JobRow.heartbeat_at < cutoff
+                )
+            ).all()
+            for row in rows:
+                row.worker = None
+                row.updated_at = utcnow()
+                if row.attempts >= max_attempts:
+                    row.status = JobStatus.FAILED.value
+                    row.error = f"interrupted {row.attempts} times (runner died); giving up"
+                    row.finished_at = row.updated_at
+                else:
+                    row.status = JobStatus.QUEUED.value
+            return len(rows)
