@@ -28,7 +28,8 @@ from memsvc.operations.extract.types import ENTITY_TYPES, EntityType, KnownEntit
 from memsvc.domain.text import STOPWORDS
 
 _TOKEN = re.compile(r"[A-Za-z][\w&.'-]*[\w]|[A-Za-z]")
-_CONNECTORS = frozenset("of the de del da van von and & upon".split())
+# "and" is no connector: "Emma and Noah" are two people.
+_CONNECTORS = frozenset("of the de del da van von & upon".split())
 _PLACE_PREFIXES = frozenset("Lake Mount Mt Cape Fort Port Isle Saint St".split())
 _TITLES = frozenset("Mr Mrs Ms Dr Prof Aunt Uncle Grandma Grandpa Coach".split())
 _CUES: tuple[tuple[re.Pattern[str], EntityType, float], ...] = (
@@ -63,7 +64,11 @@ _CUES: tuple[tuple[re.Pattern[str], EntityType, float], ...] = (
         "place",
         0.75,
     ),
-    (re.compile(r"\b(?:in|from|near|around|across)\s+$", re.I), "place", 0.6),
+    (
+        re.compile(r"\b(?:in|near|(?:am|is|are|come|comes|came|back|flew|drove) from)\s+$", re.I),
+        "place",
+        0.6,
+    ),
     (
         re.compile(
             r"\b(?:bought|purchased|ordered|got)\s+(?:(?:a|an|the|my|myself|new)\s+)+$", re.I

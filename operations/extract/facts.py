@@ -44,6 +44,10 @@ _FILLERS = re.compile(
     r"recently|already|yet|anymore|though|haha|hahaha|lol|tbh|honestly|really|actually|"
     r"at all|and all|and stuff|or something|for sure|anyway|btw|sometimes|once|twice|"
     r"(?:a few|many|several|a couple of|\w+) times|"
+    r"(?:every|each|most) (?:\w+ )?(?:day|night|morning|evening|week|weekend|month|year|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|"
+    r"on (?:the )?(?:weekends?|weekdays|mondays|tuesdays|wednesdays|thursdays|fridays|"
+    r"saturdays|sundays)|(?:once|twice) a (?:day|week|month|year)|"
     r"every now and then|a bit|a little|so|even)[\s.!,]*$",
     re.I,
 )

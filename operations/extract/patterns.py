@@ -37,7 +37,7 @@ from memsvc.operations.extract.types import FactKind
 
 BASE_CUT = (
     r"because|cause|cuz|since|so that|so|but|which|who|whom|whose|when|whenever|while|"
-    r"although|though|if|until|unless|after|before|where|whereas|except|and then|and now|"
+    r"although|though|if|until|unless|after|before|where|whereas|except|that|and then|and now|"
     r"and it|and that|and they|and she|and he|and we"
 )
 
@@ -111,6 +111,7 @@ RULES: tuple[Rule, ...] = (
         "fact",
         0.8,
         cut=r"with|for|to|and",
+        plural=True,
     ),
     Rule(
         "from",
@@ -127,7 +128,7 @@ RULES: tuple[Rule, ...] = (
         "works_at",
         "fact",
         0.85,
-        cut=r"as|in|and|for",
+        cut=r"as|in|on|and|for",
     ),
     Rule(
         "work_at",
@@ -136,7 +137,7 @@ RULES: tuple[Rule, ...] = (
         "works_at",
         "fact",
         0.85,
-        cut=r"as|in|and|for",
+        cut=r"as|in|on|and|for",
     ),
     Rule(
         "volunteer",
@@ -144,7 +145,7 @@ RULES: tuple[Rule, ...] = (
         "volunteers_at",
         "fact",
         0.8,
-        cut=r"as|in|and|for",
+        cut=r"as|in|on|and|for",
     ),
     Rule("work_as", r"work as|am working as", "works_as", "fact", 0.85, cut=r"at|for|in|and"),
     Rule(

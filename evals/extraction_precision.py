@@ -1,0 +1,245 @@
+"""Precision and recall of the `rules` extractor on hand-labelled turns.
+
+    python -m memsvc.evals.extraction_precision [--data FILE] [--min-confidence 0.0]
+
+Each line of the labelled file is one turn (role, speaker, time, text) with the facts a careful
+reader would extract as slot triples (subject, predicate, object, kind, optional date) and the
+entities it names (name, type). Turns sharing a `conversation` id are extracted as one batch,
+in order, as the write path would; the others alone.
+
+A fact candidate is correct when its triple equals a labelled one after normalisation (case,
+punctuation, articles and the speaker's possessive dropped: "the user's new bike" == "new
+bike"); an entity when its name and type match. Speaker names are left out on both sides
+(they are known from the turns). Dates are checked on matched facts that carry one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from memsvc.operations.extract.rules import RulesExtractor
+from memsvc.operations.extract.types import ExtractionContext, Extractor, FactCandidate
+
+from memsvc.domain import Granularity, MemoryUnit, Scope
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_labelled.jsonl"
+_DROP = frozenset("a an the my some".split())
+Triple = tuple[str, str, str]
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts for one row of the table."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+@dataclass(slots=True)
+class Scores:
+    facts: Tally = field(default_factory=Tally)
+    entities: Tally = field(default_factory=Tally)
+    by_kind: dict[str, Tally] = field(default_factory=dict)
+    by_rule: dict[str, Tally] = field(default_factory=dict)
+    by_type: dict[str, Tally] = field(default_factory=dict)
+    dates: Tally = field(default_factory=Tally)  # tp = right date, fp = wrong date
+    silent_turns: int = 0  # turns labelled with nothing
+    noisy_turns: int = 0  # ... that still produced a fact
+    errors: list[str] = field(default_factory=list)
+
+
+def normalise(text: str, subject: str = "") -> str:
+    """Lower case, no punctuation, no articles, no "my" and no "<subject>'s"."""
+    text = text.lower().replace("’", "'")
+    if subject:
+        text = text.replace(subject.lower() + "'s", " ")
+    words = re.findall(r"[\w$]+(?:'[\w]+)?", text)
+    return " ".join(w for w in words if w not in _DROP)
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The labelled turns, in file order."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def evaluate(
+    items: Sequence[dict[str, Any]], extractor: Extractor, min_confidence: float = 0.0
+) -> Scores:
+    """Run `extractor` over the labelled turns and count matches."""
+    scores = Scores()
+    for batch in _batches(items):
+        turns = [_turn(item, i) for i, item in enumerate(batch)]
+        speakers = {str(i["speaker"]).lower() for i in batch if i.get("speaker")}
+        result = extractor.extract(turns, ExtractionContext(scope=turns[0].scope))
+        facts = [f for f in result.facts if f.confidence >= min_confidence]
+        entities = [
+            (e.name, e.type, e.source_turn_ids[0])
+            for e in result.entities
+            if e.confidence >= min_confidence and e.name.lower() not in speakers
+        ]
+        for item in batch:
+            mine = [f for f in facts if f.source_turn_ids[0] == item["id"]]
+            _score_facts(item, mine, scores)
+            names = [(n, t) for n, t, src in entities if src == item["id"]]
+            _score_entities(item, names, speakers, scores)
+    return scores
+
+
+def _batches(items: Sequence[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        key = item.get("conversation") or item["id"]
+        groups.setdefault(str(key), []).append(item)
+    return groups.values()
+
+
+def _turn(item: dict[str, Any], position: int) -> MemoryUnit:
+    return MemoryUnit(
+        id=item["id"],
+        scope=Scope("eval", "labelled", None, str(item.get("conversation") or item["id"])),
+        granularity=Granularity.TURN,
+        content=item["text"],
+        attributes={"role": item["role"], "speaker": item.get("speaker"), "position": position},
+        occurred_at=datetime.fromisoformat(item["occurred_at"]),
+    )
+
+
+def _key(subject: str, predicate: str, obj: str) -> Triple:
+    return (normalise(subject), predicate, normalise(obj, subject))
+
+
+def _score_facts(item: dict[str, Any], facts: list[FactCandidate], scores: Scores) -> None:
+    gold = {_key(g["subject"], g["predicate"], g["object"]): g for g in item["facts"]}
+    if not gold:
+        scores.silent_turns += 1
+        scores.noisy_turns += bool(facts)
+    found: set[Triple] = set()
+    for fact in facts:
+        key = _key(fact.subject, fact.predicate or "", fact.object or "")
+        hit = key in gold and key not in found
+        label = gold.get(key)
+        _count(scores, fact.kind, fact.rule or "?", hit)
+        if hit and label is not None:
+            found.add(key)
+            _score_date(item, label, fact, scores)
+        elif not hit:
+            scores.errors.append(f"{item['id']} FP fact {key} <- {fact.text}")
+    for key, label in gold.items():
+        if key not in found:
+            scores.facts.fn += 1
+            scores.by_kind.setdefault(label["kind"], Tally()).fn += 1
+            scores.errors.append(f"{item['id']} FN fact {key}")
+
+
+def _count(scores: Scores, kind: str, rule: str, hit: bool) -> None:
+    for tally in (
+        scores.facts,
+        scores.by_kind.setdefault(kind, Tally()),
+        scores.by_rule.setdefault(rule, Tally()),
+    ):
+        if hit:
+            tally.tp += 1
+        else:
+            tally.fp += 1
+
+
+def _score_date(
+    item: dict[str, Any], label: dict[str, Any], fact: FactCandidate, scores: Scores
+) -> None:
+    """Events and plans are dated by `occurred_at`, states by `valid_from`."""
+    if "date" not in label:
+        return
+    when = fact.occurred_at if label["kind"] in ("event", "plan") else fact.valid_from
+    if when is not None and when.date().isoformat() == label["date"]:
+        scores.dates.tp += 1
+    else:
+        scores.dates.fp += 1
+        scores.errors.append(f"{item['id']} date {label['date']} != {when} <- {fact.text}")
+
+
+def _score_entities(
+    item: dict[str, Any], names: list[tuple[str, str]], speakers: set[str], scores: Scores
+) -> None:
+    gold = {
+        (g["name"].lower(), g["type"])
+        for g in item["entities"]
+        if g["name"].lower() not in speakers
+    }
+    found = {(n.lower(), t) for n, t in names}
+    for name, kind in sorted(found):
+        tally = scores.by_type.setdefault(kind, Tally())
+        hit = (name, kind) in gold
+        scores.entities.tp += hit
+        scores.entities.fp += not hit
+        tally.tp += hit
+        tally.fp += not hit
+        if not hit:
+            scores.errors.append(f"{item['id']} FP entity {name} ({kind})")
+    for name, kind in sorted(gold - found):
+        scores.entities.fn += 1
+        scores.by_type.setdefault(kind, Tally()).fn += 1
+        scores.errors.append(f"{item['id']} FN entity {name} ({kind})")
+
+
+def table(scores: Scores) -> str:
+    """A markdown table of the scores."""
+    rows = [("facts (all)", scores.facts), ("entities (all)", scores.entities)]
+    rows += [(f"facts: kind {k}", t) for k, t in sorted(scores.by_kind.items())]
+    rows += [(f"facts: rule {k}", t) for k, t in sorted(scores.by_rule.items())]
+    rows += [(f"entities: type {k}", t) for k, t in sorted(scores.by_type.items())]
+    lines = ["| what | tp | fp | fn | precision | recall |", "|---|---:|---:|---:|---:|---:|"]
+    for name, t in rows:
+        lines.append(
+            f"| {name} | {t.tp} | {t.fp} | {t.fn} | {_pct(t.precision)} | {_pct(t.recall)} |"
+        )
+    lines.append(
+        f"\nresolved dates right on matched dated facts: {scores.dates.tp}/"
+        f"{scores.dates.tp + scores.dates.fp}"
+    )
+    lines.append(
+        f"turns labelled with no fact that produced one: {scores.noisy_turns}/{scores.silent_turns}"
+    )
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--min-confidence", type=float, default=0.0)
+    parser.add_argument("--errors", action="store_true", help="list every miss and false hit")
+    args = parser.parse_args(argv)
+    items = load(args.data)
+    scores = evaluate(items, RulesExtractor(), args.min_confidence)
+    print(
+        f"rules extractor on {len(items)} labelled turns ({args.data.name}), "
+        f"min confidence {args.min_confidence}\n"
+    )
+    print(table(scores))
+    if args.errors:
+        print("\n" + "\n".join(scores.errors))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
