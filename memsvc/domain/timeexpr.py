@@ -19,7 +19,8 @@ Conventions (each one is pinned by tests/unit/test_timeexpr.py):
   Seasons are meteorological, northern hemisphere: spring Mar-May, summer Jun-Aug, autumn/fall
   Sep-Nov, winter Dec-Feb; "winter 2023" starts in December 2023. "last summer" is the most
   recent one that has ended, "this summer" the one containing today, else the nearest one that
-  overlaps the current year.
+  overlaps the current year. "May of last year" is May 2022 (said in 2023); "in October of that
+  year" counts from a story's year and gives nothing.
 - Day and month without a year: the most recent such date up to today (the next one from today
   in a future-marked sentence); "Feb 29" finds the nearest leap year.
 - "N units ago|earlier" and "N units later|from now" are the calendar hour, day, week, month or
@@ -131,6 +132,10 @@ _PART = r"(?P<part>morning|afternoon|evening|night)"
 _DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])(?P<ord>st|nd|rd|th)?"
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
 _MOD = r"(?P<mod>early|mid|late|(?:the\s+)?(?:beginning|start|middle|end)\s+of)"
+# "in October of that year" counts from the story's year, which we do not know
+_STORY_YEAR = r"|\s+of\s+(?:that|the\s+same|the\s+following|the\s+previous)\s+year"
+_OF_REL_YEAR = r"|\s+of\s+(?P<ry>last|this|next)\s+year\b"  # "(in) May of last year"
+_REL_YEAR = {"last": -1, "this": 0, "next": 1}
 _LEAD_WD = rf"(?:(?:{_WD}),?\s+)?"  # "Tuesday, May 9": the date wins over the weekday
 
 _CUE = re.compile(
@@ -291,12 +296,21 @@ def _month_year(ctx: _Ctx, month: int, future: bool) -> int:
     return year if month <= cur else year - 1
 
 
-def _nearest_date(ctx: _Ctx, month: int, day: int, future: bool) -> date | None:
+def _fixed_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _nearest_date(
+    ctx: _Ctx, month: int, day: int, future: bool, strict: bool = False
+) -> date | None:
+    """The nearest such date up to today (from today when `future`); `strict` excludes today."""
     step = 1 if future else -1
     for k in range(9):  # 8 years always hold a leap day
-        try:
-            found = date(ctx.today.year + step * k, month, day)
-        except ValueError:
+        found = _fixed_day(ctx.today.year + step * k, month, day)
+        if found is None or (strict and found == ctx.today):
             continue
         if (found >= ctx.today) if future else (found <= ctx.today):
             return found
@@ -384,7 +398,7 @@ def _rolling(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 @_rule(
     r"\b(?P<rel>this\s+past|this\s+coming|this|last|next|coming)\s+(?:"
     rf"(?P<unit>week|weekend|month|year)|(?P<wd>{_WD})(?:\s+{_PART})?|(?P<season>{_SEASON})"
-    rf"|(?P<m>{_MON})(?P<y>)(?P<ord>))\b(?!\s+of\b)"
+    rf"|(?P<m>{_MON})\b(?:\.?\s+{_DAY})?(?P<y>))\b(?!\s+of\b)"
 )
 def _relative(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     rel = " ".join(m["rel"].lower().split())
@@ -418,6 +432,11 @@ def _relative_month(ctx: _Ctx, m: re.Match[str], rel: str) -> _Res | None:
     if not _loose_month_ok(ctx, m):
         return None  # "this may take a while"
     month, cur, year = _MONTHS[m["m"].lower()], ctx.today.month, ctx.today.year
+    if m["d"]:  # "next Aug 13th": the first one after today, "last": the latest before
+        found = _nearest_date(ctx, month, int(m["d"]), rel in ("next", "coming"), strict=True)
+        if rel == "this":
+            found = _fixed_day(year, month, int(m["d"]))
+        return None if found is None else ctx.days(found, found + timedelta(days=1), "day")
     if rel in ("last", "past"):
         year = year if month < cur else year - 1
     elif rel in ("next", "coming"):
@@ -455,10 +474,7 @@ def _calendar_date(ctx: _Ctx, m: re.Match[str], month: int, of: bool = False) ->
         return None  # "may 5 people come?"
     day = int(m["d"])
     if m["y"]:
-        try:
-            found: date | None = date(int(m["y"]), month, day)
-        except ValueError:
-            return None
+        found = _fixed_day(int(m["y"]), month, day)
     else:
         found = _nearest_date(ctx, month, day, ctx.future(m.start()))
     if found is None:
@@ -480,19 +496,22 @@ def _month_day(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 @_rule(
-    rf"\b(?:{_MOD}[\s-]+)?(?P<of>the\s+month\s+of\s+)?(?P<m>{_MON})\b(?!['’]s\b)"
-    rf"(?:\.?,?\s+(?:of\s+)?{_YEAR}\b)?"
+    rf"\b(?:{_MOD}[\s-]+)?(?P<of>the\s+month\s+of\s+)?(?P<m>{_MON})\b(?!['’]s\b{_STORY_YEAR})"
+    rf"(?:\.?,?\s+(?:of\s+)?{_YEAR}\b{_OF_REL_YEAR})?"
 )
 def _month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     month = _MONTHS[m["m"].lower()]
     if m["y"]:
         year = int(m["y"])
+    elif m["ry"]:
+        year = ctx.today.year + _REL_YEAR[m["ry"].lower()]
     elif m["mod"] or m["of"] or ctx.cue_before(m.start(), m.end()):
         year = _month_year(ctx, month, ctx.future(m.start()))
     else:
         return None  # a bare month name is too often a name or a word
     first, end, narrowed = _third(*_month_days(year, month), m["mod"])
-    return ctx.days(first, end, "part_of_month" if narrowed else "month", relative=not m["y"])
+    granularity = "part_of_month" if narrowed else "month"
+    return ctx.days(first, end, granularity, relative=not m["y"])
 
 
 @_rule(
@@ -526,7 +545,7 @@ def _decade(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 @_rule(
-    rf"\b{_LEAD_WD}{_YEAR}(?P<sep>[-/.])(?P<mo>1[0-2]|0?[1-9])(?P=sep)"
+    rf"\b{_LEAD_WD}{_YEAR}(?P<sep>[-/])(?P<mo>1[0-2]|0?[1-9])(?P=sep)"
     r"(?P<d>3[01]|[12]\d|0?[1-9])(?!\d)"
 )
 def _iso_date(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -546,20 +565,18 @@ def _slash_date(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _fixed_date(ctx: _Ctx, year: int, month: int, day: int) -> _Res | None:
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return ctx.days(found, found + timedelta(days=1), "day", relative=False)
+    found = _fixed_day(year, month, day)
+    return None if found is None else ctx.days(found, found + timedelta(days=1), "day", False)
 
 
 @_rule(
     rf"\b(?:the\s+)?(?:(?P<mod>early|mid|late)[\s-]+)?(?P<s>{_SEASON})\b"
-    rf"(?:\s+(?:of\s+)?{_YEAR}\b|(?!\s+of\b))"
+    rf"(?:\s+(?:of\s+)?{_YEAR}\b{_OF_REL_YEAR}|(?!\s+of\b))"
 )
 def _season(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    if m["y"]:
-        first, end = _season_days(m["s"], int(m["y"]))
+    if m["y"] or m["ry"]:
+        year = int(m["y"]) if m["y"] else ctx.today.year + _REL_YEAR[m["ry"].lower()]
+        first, end = _season_days(m["s"], year)
     elif m["mod"] or ctx.cue_before(m.start(), m.end()):
         rel = "upcoming" if ctx.future(m.start()) else "recent"
         first, end = _pick_season(ctx, m["s"], rel)
@@ -573,13 +590,11 @@ def _season(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _holiday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     key = re.sub(r"['’]", "", " ".join(m["h"].lower().split()))
     month, day = next(v for k, v in _HOLIDAYS.items() if k.replace("'", "") == key)
-    rel, year = (m["rel"] or "").lower(), ctx.today.year
-    if rel == "last":
-        found: date | None = date(year - int(date(year, month, day) >= ctx.today), month, day)
-    elif rel == "next":
-        found = date(year + int(date(year, month, day) <= ctx.today), month, day)
-    elif rel == "this":
-        found = date(year, month, day)
+    rel = (m["rel"] or "").lower()
+    if rel == "this":
+        found = _fixed_day(ctx.today.year, month, day)
+    elif rel:
+        found = _nearest_date(ctx, month, day, rel == "next", strict=True)
     else:
         found = _nearest_date(ctx, month, day, ctx.future(m.start()))
     return None if found is None else ctx.days(found, found + timedelta(days=1), "day")

@@ -132,6 +132,12 @@ WINDOWS = [
     (WED, "winter 2022", "2022-12-01", "2023-03-01", "season"),
     (WED, "early summer 2020", "2020-06-01", "2020-07-01", "month"),
     (MON, "last Christmas", "2023-12-25", "2023-12-26", "day"),
+    (datetime(2023, 12, 25, tzinfo=UTC), "last Christmas", "2022-12-25", "2022-12-26", "day"),
+    (datetime(2023, 12, 25, tzinfo=UTC), "next Christmas", "2024-12-25", "2024-12-26", "day"),
+    (WED, "next Aug 13th", "2023-08-13", "2023-08-14", "day"),
+    (WED, "last March 3rd", "2023-03-03", "2023-03-04", "day"),
+    (WED, "in October of last year", "2022-10-01", "2022-11-01", "month"),
+    (WED, "the summer of next year", "2024-06-01", "2024-09-01", "season"),
     (WED, "on New Year's Eve", "2022-12-31", "2023-01-01", "day"),
 ]
 
@@ -324,6 +330,8 @@ def test_preposition_in_front_is_taken_in(text: str, expected: str) -> None:
         "February 30, 2023",
         "13/13/2023",
         "before I moved",
+        "in October of the same year",
+        "certifi 2023.5.7 is installed",
         "it was 5:30",
     ],
 )
