@@ -33,7 +33,8 @@ Conventions (each one is pinned by tests/unit/test_timeexpr.py):
 - "the past/last N units" is a rolling window from today - N units to the end of today (hours:
   to now), "the next/coming N units" from today to the end of today + N units; without N, one.
 - early/mid/late (also the beginning|start / middle / end of) a month = days 1-10/11-20/21-end;
-  of a year Jan-Apr/May-Aug/Sep-Dec; of a season its first/second/third month.
+  of a year Jan-Apr/May-Aug/Sep-Dec; of a season its first/second/third month. This works for
+  "early last year" and "the end of the month" too ("the" month or year is the current one).
 - "the first/second/third/fourth week of May" = days 1-7/8-14/15-21/22-28, "the last week of
   May" its last seven days. Fixed-date holidays (Christmas (Eve), New Year's Eve/Day,
   Halloween, Valentine's Day) resolve like a day and month; movable feasts are not known.
@@ -157,7 +158,7 @@ _COUNTED = re.compile(
 _PUNCT_AFTER = re.compile(r"\s*(?:[.,;:!?)]|$)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _FUTURE = re.compile(
-    r"\b(?:will|shall|going\s+to|gonna|plan(?:s|ning)?\s+to|intend(?:s|ing)?\s+to"
+    r"\b(?:will|shall|going\s+to|gonna|planning|plans?\s+to|intend(?:s|ing)?\s+to"
     r"|hop(?:e|es|ing)\s+to|looking\s+forward|upcoming|scheduled|about\s+to)\b|\w['’]ll\b",
     re.I,
 )
@@ -512,6 +513,25 @@ def _month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     first, end, narrowed = _third(*_month_days(year, month), m["mod"])
     granularity = "part_of_month" if narrowed else "month"
     return ctx.days(first, end, granularity, relative=not m["y"])
+
+
+@_rule(
+    rf"\b{_MOD}[\s-]+(?P<rel>this|last|next|the)\s+(?P<unit>month|year)\b(?!\s+(?:of|before|after)\b)"
+)
+def _part_of_unit(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """Early/mid/late this, last, next or "the" (current) month or year."""
+    k = {"last": -1, "next": 1}.get(m["rel"].lower(), 0)
+    first, end = (t.date() for t in _unit_window(ctx, m["unit"].lower(), k))
+    first, end, _ = _third(first, end, m["mod"])
+    return ctx.days(first, end, f"part_of_{m['unit'].lower()}")
+
+
+@_rule(rf"\b(?:the\s+)?{_DAY}\s+of\s+(?P<rel>last|this|next)\s+month\b")
+def _day_of_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """A day of this, last or next month: "the 15th of last month"."""
+    year, month = _add_months(ctx.today.year, ctx.today.month, _REL_YEAR[m["rel"].lower()])
+    found = _fixed_day(year, month, int(m["d"]))
+    return None if found is None else ctx.days(found, found + timedelta(days=1), "day")
 
 
 @_rule(

@@ -114,6 +114,10 @@ WINDOWS = [
     (LEAP, "late February", "2024-02-21", "2024-03-01", "part_of_month"),
     (WED, "at the end of March", "2023-03-21", "2023-04-01", "part_of_month"),
     (WED, "early 2022", "2022-01-01", "2022-05-01", "part_of_year"),
+    (WED, "early last year", "2022-01-01", "2022-05-01", "part_of_year"),
+    (WED, "the end of the month", "2023-05-21", "2023-06-01", "part_of_month"),
+    (MON, "late last month", "2023-12-21", "2024-01-01", "part_of_month"),
+    (MON, "the 15th of last month", "2023-12-15", "2023-12-16", "day"),
     (WED, "mid-2022", "2022-05-01", "2022-09-01", "part_of_year"),
     (WED, "last summer", "2022-06-01", "2022-09-01", "season"),
     (MON, "last summer", "2023-06-01", "2023-09-01", "season"),
@@ -201,6 +205,7 @@ def test_weekday_with_part_of_day() -> None:
         ("I'll be at the beach in the summer", "2023-06-01"),
         ("I was at the beach in the summer", "2022-06-01"),
         ("we plan to travel over the weekend", "2023-05-13"),
+        ("I'm planning a trip for the first week of June", "2023-06-01"),
     ],
 )
 def test_future_marked_sentence_resolves_forward(text: str, start: str) -> None:
@@ -333,6 +338,7 @@ def test_preposition_in_front_is_taken_in(text: str, expected: str) -> None:
         "in October of the same year",
         "certifi 2023.5.7 is installed",
         "it was 5:30",
+        "at the end of the day it worked",
     ],
 )
 def test_non_time_phrases_give_nothing(text: str) -> None:
