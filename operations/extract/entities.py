@@ -160,19 +160,17 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
     """Runs of capitalised tokens (joined by "of", "de", "&" ...), without sentence-initial
     common words, titles and time words."""
     tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(sentence)]
-    spans: list[list[int]] = []  # token indexes of the current and past runs
+    spans: list[list[int]] = []  # token indexes of the runs
     run: list[int] = []
     for i, (_, _, word) in enumerate(tokens):
-        if word[0].isupper() and _bare(word) not in NOT_NAMES:
-            if (
-                run
-                and run[-1] < i - 1
-                and not all(tokens[j][2].lower() in _CONNECTORS for j in range(run[-1] + 1, i))
-            ):
+        capital = word[0].isupper() and _bare(word) not in NOT_NAMES
+        joined = bool(run) and _joined(sentence, tokens, run[-1], i)
+        if capital:
+            if run and not joined:
                 spans.append(run)
                 run = []
             run.append(i)
-        elif run and (word.lower() not in _CONNECTORS or i - run[-1] > 1):
+        elif run and not (joined and word.lower() in _CONNECTORS):
             spans.append(run)
             run = []
     if run:
@@ -184,6 +182,15 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
         if idx:
             out.append((idx[0], idx[-1]))
     return [(tokens[a][0], _end(tokens[b])) for a, b in out]
+
+
+def _joined(sentence: str, tokens: list[tuple[int, int, str]], last: int, i: int) -> bool:
+    """Tokens `last` and `i` belong to one name: only spaces and connectors between them."""
+    between = range(last + 1, i)
+    if not all(tokens[j][2].lower() in _CONNECTORS for j in between):
+        return False
+    gaps = [sentence[tokens[j][1] : tokens[j + 1][0]] for j in range(last, i)]
+    return all(not gap.strip() for gap in gaps)
 
 
 def _end(token: tuple[int, int, str]) -> int:

@@ -9,19 +9,22 @@ Predicate vocabulary of the slot triples (subject is the speaker's name, or "the
 
 | predicate | object | kind |
 |---|---|---|
-| name, age, birthday, hometown, ... (`my X is Y`) | Y | profile |
-| is | a role or occupation ("nurse") | profile |
-| is_from, lives_in | a place | profile / fact |
-| works_at, works_as, studies, studies_at | organisation / occupation / subject | fact |
-| has_pet, owns, has_family | a pet (its name when given) / a thing / relatives | fact |
-| has_<kin> (relations only: has_sister, has_friend, ...) | a person | fact |
+| name, nickname, age, birthday, hometown, ... (`my X is Y`) | Y | profile |
+| is | a role, occupation or trait ("nurse", "vegan") | profile |
+| is_from, allergic_to | a place / what | profile |
+| lives_in, works_at, works_as, volunteers_at, studies, studies_at | place / org / ... | fact |
+| has_pet, owns | a pet (its name when given) / a thing | fact |
+| has_<kin> (has_sister, has_friend, has_kid, ...) | the relative's name, or "two kids" | fact |
+| practices | an ongoing activity ("playing guitar") | fact |
 | likes, dislikes, prefers, favorite_<thing> | what | preference |
-| plans_to, wants_to | what (a verb phrase) | plan |
+| plans_to, wants_to | what (a verb phrase: "visit Japan") | plan |
 | visited, attended, bought, started, finished, adopted, joined, graduated_from, met, \
-signed_up_for, won, practices | what | event |
+signed_up_for, won | what | event |
+| did | a dated event in the speaker's own words ("painted the fence") | event |
 
 `(subject, predicate)` is the slot: a new value for a slot such as lives_in supersedes the old
-one; predicates that collect values (likes, visited, ...) are listed in `MULTI_VALUED`.
+one; predicates that collect values (likes, visited, has_sister, ...) are in `MULTI_VALUED`.
+Relations use the same labels (speaker -> entity named in the object).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
+
+from memsvc.operations.extract.lexicon import KIN_NOUNS
 
 from memsvc.domain import MemoryUnit, Scope
 
@@ -49,9 +54,10 @@ ENTITY_TYPES: tuple[EntityType, ...] = (
 
 # Predicates whose values accumulate instead of replacing each other.
 MULTI_VALUED = frozenset(
-    """likes dislikes visited attended bought started finished adopted joined met won owns
-    has_pet has_family signed_up_for practices plans_to wants_to graduated_from studies""".split()
-)
+    """likes dislikes prefers visited attended bought started finished adopted joined met won
+    owns has_pet signed_up_for practices plans_to wants_to graduated_from studies did is
+    allergic_to volunteers_at nickname""".split()
+) | frozenset("has_" + kin for kin in set(KIN_NOUNS.values()))
 
 # The subject of facts stated by an unnamed user; the write path maps it to the scope's user.
 USER_SUBJECT = "the user"
