@@ -142,6 +142,7 @@ def test_the_labelled_set_is_well_formed() -> None:
     assert sum(1 for i in items if not i["facts"]) >= 25  # turns that must yield nothing
     assert any(i["role"] == "assistant" for i in items)
     assert any(i.get("speaker") for i in items)
+    assert {i["split"] for i in items} == {"dev", "heldout"}
 
 
 def test_rules_extractor_keeps_its_precision_on_the_labelled_set() -> None:
