@@ -624,7 +624,7 @@ def _holiday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _earlier_later(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     first, end = _unit_window(ctx, (m["unit"] or "day").lower(), 0)
     if m["el"].lower() == "earlier":
-        return _Res(first, ctx.now, "range", direction="past")
+        return _Res(first, ctx.now, "range", direction="past") if first < ctx.now else None
     return _Res(ctx.now, end, "range", direction="future")
 
 

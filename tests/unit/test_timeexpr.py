@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -459,3 +460,32 @@ def test_describe_replaces_the_span_in_a_sentence() -> None:
     for mention in reversed(find_time_mentions(text, WED)):
         out = out[: mention.span[0]] + describe(mention) + out[mention.span[1] :]
     assert out == "I adopted a dog on 6 May 2023 and we walked in the park on 8 May 2023."
+
+
+def test_earlier_today_at_midnight_is_no_window() -> None:
+    assert find_time_mentions("earlier today", datetime(2023, 5, 10, tzinfo=UTC)) == []
+
+
+def test_random_word_salad_keeps_the_invariants() -> None:
+    """Spans index the text, windows are non-empty, mentions are ordered and disjoint."""
+    vocab = (
+        "last this next coming past the a few several couple of two 3 days weeks months years "
+        "ago later earlier from now in on since before after until by between and to may March "
+        "June Jan summer fall winter weekend week month year today tonight yesterday tomorrow "
+        "morning night Saturday Monday 2023 1999 2020s 5/8/2023 2024-02-29 2023-02-30 early mid "
+        "late end start 8th 29 Feb christmas first second 15th will , . ?"
+    ).split()
+    rng = random.Random(20230510)
+    for _ in range(500):
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12)))
+        now = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 2000))
+        mentions = find_time_mentions(text, now)
+        for mention in mentions:
+            assert text[mention.span[0] : mention.span[1]] == mention.text
+            assert mention.start < mention.end
+            assert describe(mention)
+        for first, second in zip(mentions, mentions[1:]):
+            assert first.span[1] <= second.span[0]
+        window = query_window(text, now)
+        if window is not None and window.start is not None and window.end is not None:
+            assert window.start < window.end
