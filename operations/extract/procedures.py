@@ -81,20 +81,21 @@ def _tool_runs(turns: Sequence[MemoryUnit]) -> list[ProcedureCandidate]:
     out: list[ProcedureCandidate] = []
     goal: MemoryUnit | None = None
     run: list[MemoryUnit] = []
-    for turn in [*turns, None]:
-        is_user = turn is None or turn.attributes.get("role") == "user"
-        if is_user and run and goal is not None:
-            out.append(_inferred(goal, run))
-        if is_user:
+    for turn in turns:
+        if turn.attributes.get("role") == "user":
+            if run and goal is not None:
+                out.append(_inferred(goal, run))
             goal, run = turn, []
         elif _joins_run(turn, run):
             run.append(turn)
+    if run and goal is not None:
+        out.append(_inferred(goal, run))
     return out
 
 
-def _joins_run(turn: MemoryUnit | None, run: list[MemoryUnit]) -> bool:
+def _joins_run(turn: MemoryUnit, run: list[MemoryUnit]) -> bool:
     """An untagged turn continues a run once a tool call has started it."""
-    if turn is None or isinstance(_metadata(turn).get("task"), str):
+    if isinstance(_metadata(turn).get("task"), str):
         return False
     return bool(_tool_calls(_metadata(turn))) or bool(run)
 
@@ -132,7 +133,8 @@ def _call_text(call: Any) -> str:
         return _short(call)
     if not isinstance(call, Mapping):
         return ""
-    function = call.get("function") if isinstance(call.get("function"), Mapping) else call
+    inner = call.get("function")
+    function: Mapping[str, Any] = inner if isinstance(inner, Mapping) else call
     name = str(function.get("name") or "").strip()
     if not name:
         return ""
