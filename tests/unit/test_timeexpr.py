@@ -462,8 +462,9 @@ def test_describe_replaces_the_span_in_a_sentence() -> None:
     assert out == "I adopted a dog on 6 May 2023 and we walked in the park on 8 May 2023."
 
 
-def test_earlier_today_at_midnight_is_no_window() -> None:
-    assert find_time_mentions("earlier today", datetime(2023, 5, 10, tzinfo=UTC)) == []
+def test_earlier_today_at_midnight_falls_back_to_today() -> None:
+    mention = _one("earlier today", datetime(2023, 5, 10, tzinfo=UTC))
+    assert (mention.text, mention.granularity) == ("today", "day")
 
 
 def test_random_word_salad_keeps_the_invariants() -> None:
