@@ -39,12 +39,15 @@ Conventions (each one is pinned by tests/unit/test_timeexpr.py):
   May" its last seven days. Fixed-date holidays (Christmas (Eve), New Year's Eve/Day,
   Halloween, Valentine's Day) resolve like a day and month; movable feasts are not known.
 - Parts of day: morning 05-12, afternoon 12-17, evening 17-24, night (tonight, last night) 18-06.
-- Slash dates are month/day/year (US) unless the first number is over 12.
+- Slash dates d/d/yyyy are month/day/year (US) unless the first number is over 12.
 - "before/until/till/by X" and "after/since/starting X" give one mention whose text includes the
   operator, whose start/end are those of X and whose direction is "before" or "after".
   `query_window` opens the window on that side: before X -> (-inf, X.start), until/by X ->
-  (-inf, X.end), after X -> [X.end, inf), since X -> [X.start, inf). "between X and Y" and
-  "from X to Y" give one mention with granularity "range".
+  (-inf, X.end), after X -> [X.end, inf), since X -> [X.start, inf); for an event inside X
+  ("after yesterday's party") the bound is X's far side. "between X and Y" and "from X to Y"
+  give one mention with granularity "range".
+- Numeric dates: 2023-05-08, 2023/05/08, 2023-05 (a month); not dotted (2023.5.7 is a version).
+  Decades only with four digits ("the 1990s"; "the 90s" is as often a temperature).
 - Precision over recall, since a false window hides the right memories while a missed one only
   loses a boost: a month or season alone needs a preposition before it ("in May", "during the
   summer") or a day or year with it; "may", "march" and month abbreviations ("Jan") need a
