@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from memsvc.api import errors
+from memsvc.api import errors, routes_more
 from memsvc.api.limits import BodyLimitMiddleware
 from memsvc.api.routes import router
 
@@ -43,4 +43,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     errors.install(app)
     app.include_router(router)
+    app.include_router(routes_more.router)
     return app

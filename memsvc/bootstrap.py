@@ -17,6 +17,7 @@ from memsvc.operations.derive import DerivedWriter
 from memsvc.operations.editing import Editor
 from memsvc.operations.extract.rules import RulesExtractor
 from memsvc.operations.extraction import Extraction
+from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.runner import InProcessRunner
@@ -91,6 +92,7 @@ def build(
         searcher=Searcher(uow, index, cached, settings.retrieval),
         extraction=extraction,
         jobs=JobService(uow, runner, frozenset(handlers)),
+        graph=GraphService(uow),
         limits=settings.limits,
     )
     if jobs.run_in_process:

@@ -25,8 +25,13 @@ from memsvc.schemas import (
     AddRequest,
     AddResult,
     DeleteResult,
+    EntityOut,
     HistoryEntry,
+    JobOut,
+    JobRequest,
     MessageIn,
+    Neighbourhood,
+    OutcomeRequest,
     Provenance,
     SearchRequest,
     SearchResult,
@@ -252,6 +257,113 @@ class _Api:
             )
         )
 
+    # -- jobs ---------------------------------------------------------------------------
+    def create_job(
+        self,
+        kind: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        params: dict[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> JobOut:
+        """Queue a lifecycle job (extract, consolidate, forget, compress) for a scope."""
+        body = _build(
+            JobRequest,
+            kind=kind,
+            user_id=user_id,
+            agent_id=agent_id,
+            session_id=session_id,
+            params=params or {},
+            dry_run=dry_run,
+        )
+        return self._run(
+            _Call("POST", "/v1/jobs", _JOB, lambda s, w: handlers.create_job(s, w, body), body)
+        )
+
+    def list_jobs(
+        self, *, kind: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[JobOut]:
+        params = {k: v for k, v in (("kind", kind), ("status", status)) if v}
+        return self._run(
+            _Call(
+                "GET",
+                "/v1/jobs",
+                _JOBS,
+                lambda s, w: handlers.list_jobs(s, w, kind, status, limit),
+                params={**params, "limit": limit},
+            )
+        )
+
+    def get_job(self, job_id: str) -> JobOut:
+        return self._run(
+            _Call("GET", f"/v1/jobs/{job_id}", _JOB, lambda s, w: handlers.get_job(s, w, job_id))
+        )
+
+    def cancel_job(self, job_id: str) -> JobOut:
+        return self._run(
+            _Call(
+                "POST",
+                f"/v1/jobs/{job_id}/cancel",
+                _JOB,
+                lambda s, w: handlers.cancel_job(s, w, job_id),
+            )
+        )
+
+    # -- graph and procedures -------------------------------------------------------------
+    def entities(
+        self, *, user_id: str | None = None, name: str | None = None, limit: int = 100
+    ) -> list[Unit]:
+        """Entities of a scope, optionally matching a name or alias."""
+        params = {k: v for k, v in (("user_id", user_id), ("name", name)) if v}
+        return self._run(
+            _Call(
+                "GET",
+                "/v1/graph/entities",
+                _UNITS,
+                lambda s, w: handlers.entities(s, w, user_id, name, limit),
+                params={**params, "limit": limit},
+            )
+        )
+
+    def entity(self, entity_id: str) -> EntityOut:
+        """An entity with its outgoing and incoming relations."""
+        return self._run(
+            _Call(
+                "GET",
+                f"/v1/graph/entities/{entity_id}",
+                _ENTITY,
+                lambda s, w: handlers.entity(s, w, entity_id),
+            )
+        )
+
+    def neighbors(self, entity_id: str, *, depth: int = 1) -> Neighbourhood:
+        return self._run(
+            _Call(
+                "GET",
+                "/v1/graph/neighbors",
+                _NEIGHBOURS,
+                lambda s, w: handlers.neighbours(s, w, entity_id, depth),
+                params={"entity_id": entity_id, "depth": depth},
+            )
+        )
+
+    def record_outcome(
+        self, procedure_id: str, outcome: Literal["success", "failure"], notes: str | None = None
+    ) -> Unit:
+        """Tell memsvc how following a procedure went; updates its success/failure counts."""
+        body = _build(OutcomeRequest, outcome=outcome, notes=notes)
+        return self._run(
+            _Call(
+                "POST",
+                f"/v1/procedures/{procedure_id}/outcome",
+                _UNIT,
+                lambda s, w: handlers.record_outcome(s, w, procedure_id, body),
+                body,
+            )
+        )
+
 
 _ADD = TypeAdapter(AddResult)
 _SEARCH = TypeAdapter(SearchResult)
@@ -260,6 +372,11 @@ _PAGE = TypeAdapter(UnitPage)
 _DELETE = TypeAdapter(DeleteResult)
 _HISTORY = TypeAdapter(list[HistoryEntry])
 _PROVENANCE = TypeAdapter(Provenance)
+_JOB = TypeAdapter(JobOut)
+_JOBS = TypeAdapter(list[JobOut])
+_UNITS = TypeAdapter(list[Unit])
+_ENTITY = TypeAdapter(EntityOut)
+_NEIGHBOURS = TypeAdapter(Neighbourhood)
 
 
 class Memory(_Api):

@@ -13,9 +13,14 @@ from memsvc.schemas import (
     AddRequest,
     AddResult,
     DeleteResult,
+    EntityOut,
     GranularityName,
     HistoryEntry,
     Id,
+    JobOut,
+    JobRequest,
+    Neighbourhood,
+    OutcomeRequest,
     Provenance,
     SearchRequest,
     SearchResult,
@@ -90,3 +95,55 @@ def history(svc: MemoryService, who: Principal, unit_id: str) -> list[HistoryEnt
 
 def provenance(svc: MemoryService, who: Principal, unit_id: str, depth: int) -> Provenance:
     return Provenance.from_domain(svc.provenance(who.tenant_id, unit_id, depth))
+
+
+def create_job(svc: MemoryService, who: Principal, body: JobRequest) -> JobOut:
+    job = svc.create_job(body.scope(who.tenant_id), body.kind, body.params, body.dry_run)
+    return JobOut.from_domain(job)
+
+
+def list_jobs(
+    svc: MemoryService, who: Principal, kind: str | None, status: str | None, limit: int
+) -> list[JobOut]:
+    return [JobOut.from_domain(j) for j in svc.jobs.list(who.tenant_id, kind, status, limit)]
+
+
+def get_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
+    return JobOut.from_domain(svc.jobs.get(who.tenant_id, job_id))
+
+
+def cancel_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
+    return JobOut.from_domain(svc.jobs.cancel(who.tenant_id, job_id))
+
+
+def entities(
+    svc: MemoryService, who: Principal, user_id: str | None, name: str | None, limit: int
+) -> list[Unit]:
+    scope = d.Scope(who.tenant_id, user_id)
+    return [Unit.from_domain(e) for e in svc.graph.entities(scope, name, limit)]
+
+
+def entity(svc: MemoryService, who: Principal, entity_id: str) -> EntityOut:
+    view = svc.graph.entity(who.tenant_id, entity_id)
+    return EntityOut(
+        entity=Unit.from_domain(view.entity),
+        outgoing=[Unit.from_domain(u) for u in view.outgoing],
+        incoming=[Unit.from_domain(u) for u in view.incoming],
+    )
+
+
+def neighbours(svc: MemoryService, who: Principal, entity_id: str, depth: int) -> Neighbourhood:
+    found = svc.graph.neighbours(who.tenant_id, entity_id, depth)
+    return Neighbourhood(
+        entities=[Unit.from_domain(u) for u in found.entities],
+        relations=[Unit.from_domain(u) for u in found.relations],
+    )
+
+
+def record_outcome(
+    svc: MemoryService, who: Principal, procedure_id: str, body: OutcomeRequest
+) -> Unit:
+    unit = svc.graph.record_outcome(
+        who.tenant_id, procedure_id, body.outcome, body.notes, who.key_id
+    )
+    return Unit.from_domain(unit)

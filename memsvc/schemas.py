@@ -356,3 +356,73 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class JobRequest(_Model):
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    user_id: Id | None = None
+    agent_id: Id | None = None
+    session_id: Id | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    dry_run: bool = False
+
+    def scope(self, tenant_id: str) -> d.Scope:
+        return d.Scope(tenant_id, self.user_id, self.agent_id, self.session_id)
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    user_id: str | None
+    agent_id: str | None
+    session_id: str | None
+    params: dict[str, Any]
+    status: str
+    dry_run: bool
+    progress: float
+    counts: dict[str, Any]
+    error: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, job: Any) -> JobOut:
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            user_id=job.scope.user_id,
+            agent_id=job.scope.agent_id,
+            session_id=job.scope.session_id,
+            params=job.params,
+            status=str(job.status),
+            dry_run=job.dry_run,
+            progress=job.progress,
+            counts=job.counts,
+            error=job.error,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
+
+
+class EntityOut(BaseModel):
+    """An entity with the relations that leave it and that point at it."""
+
+    entity: Unit
+    outgoing: list[Unit]
+    incoming: list[Unit]
+
+
+class Neighbourhood(BaseModel):
+    entities: list[Unit]
+    relations: list[Unit]
+
+
+class OutcomeRequest(_Model):
+    outcome: Literal["success", "failure"]
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None

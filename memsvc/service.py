@@ -20,6 +20,7 @@ from memsvc.domain import (
 from memsvc.domain.jobs import Job
 from memsvc.operations.editing import DeleteResult, Editor
 from memsvc.operations.extraction import Extraction
+from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.retrieval.searcher import Searcher
@@ -37,6 +38,7 @@ class MemoryService:
         searcher: Searcher,
         extraction: Extraction,
         jobs: JobService,
+        graph: GraphService,
         limits: LimitSettings,
     ) -> None:
         self._uow = uow
@@ -45,6 +47,7 @@ class MemoryService:
         self._searcher = searcher
         self._extraction = extraction
         self.jobs = jobs
+        self.graph = graph
         self._limits = limits
 
     def add(self, cmd: AddCommand) -> AddResult:

@@ -28,9 +28,14 @@ class QueryContext:
 
 
 def visible_statuses(query: SearchQuery) -> tuple[Status, ...]:
+    """Active units; archived ones on request; with `as_of`, superseded ones too (what was
+    true then may have been replaced since; validity is filtered separately)."""
+    statuses = [Status.ACTIVE]
     if query.include_archived:
-        return (Status.ACTIVE, Status.ARCHIVED)
-    return (Status.ACTIVE,)
+        statuses.append(Status.ARCHIVED)
+    if query.as_of is not None:
+        statuses.append(Status.SUPERSEDED)
+    return tuple(statuses)
 
 
 def unit_filter(query: SearchQuery, granularity: Granularity) -> UnitFilter:

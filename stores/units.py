@@ -153,6 +153,16 @@ class UnitRepository:
             stmt = stmt.limit(limit)
         return [to_unit(r) for r in self._session.scalars(stmt)]
 
+    def relations_of(self, entity_id: str, end: str) -> list[MemoryUnit]:
+        """Active relations whose `end` ("source_id" or "target_id") is the entity."""
+        stmt = select(UnitRow).where(
+            UnitRow.tenant_id == self.tenant_id,
+            UnitRow.granularity == "relation",
+            UnitRow.status == "active",
+            UnitRow.attributes[end].as_string() == entity_id,
+        )
+        return [to_unit(r) for r in self._session.scalars(stmt.order_by(UnitRow.seq))]
+
     def seqs(self, where: UnitFilter) -> list[int]:
         """Sequence numbers of the matching units (for vector allow/deny lists)."""
         return list(self._session.scalars(self._filtered(select(UnitRow.seq), where)))

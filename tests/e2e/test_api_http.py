@@ -11,6 +11,7 @@ import pytest
 from memsvc.api.app import create_app
 
 from memsvc.bootstrap import Container, build
+from memsvc.stores.migrate import head_revision
 from tests.conftest import make_settings
 from tests.servers import app_server
 
@@ -215,8 +216,8 @@ def test_revoked_key_is_401(api: httpx.Client, box: Container) -> None:
     assert_error(response, 401)
 
 
-def test_health_and_readiness(api: httpx.Client) -> None:
+def test_health_and_readiness(api: httpx.Client, box: Container) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["schema"] == "0001"
+    assert ready["status"] == "ready" and ready["schema"] == head_revision(box.read_engine)
     assert "/v1/memories/search" in api.get("/openapi.json").json()["paths"]

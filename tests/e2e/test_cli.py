@@ -9,6 +9,7 @@ from pathlib import Path
 
 from memsvc.stores.engine import make_engine
 from memsvc.stores.keys import KeyRepository
+from memsvc.stores.migrate import head_revision
 
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,4 +54,5 @@ def test_add_and_search_from_the_command_line(tmp_path: Path) -> None:
 
 def test_migrate_reports_the_revision(tmp_path: Path) -> None:
     out = run(tmp_path, "migrate")
-    assert out.returncode == 0 and "0001" in out.stdout
+    head = head_revision(make_engine(f"sqlite:///{tmp_path / 'memsvc.db'}"))
+    assert out.returncode == 0 and f"schema at revision {head}" in out.stdout

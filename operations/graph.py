@@ -1,0 +1,128 @@
+"""Reads over the scope's entity graph (entities and the relations between them), and the
+feedback path of procedures (outcomes update their success/failure counts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from memsvc.operations.derive import norm
+from memsvc.operations.editing import record
+from memsvc.stores.units import UnitFilter
+from memsvc.stores.uow import UnitOfWorkFactory
+
+from memsvc.domain import (
+    ConflictError,
+    Granularity,
+    MemoryUnit,
+    NotFoundError,
+    Scope,
+    utcnow,
+)
+
+
+@dataclass(slots=True)
+class EntityView:
+    entity: MemoryUnit
+    outgoing: list[MemoryUnit]
+    incoming: list[MemoryUnit]
+
+
+@dataclass(slots=True)
+class Neighbourhood:
+    entities: list[MemoryUnit]
+    relations: list[MemoryUnit]
+
+
+class GraphService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def entities(self, scope: Scope, name: str | None = None, limit: int = 100) -> list[MemoryUnit]:
+        """The scope's entities, optionally those whose name or an alias contains `name`."""
+        with self._uow(scope.tenant_id, write=False) as uow:
+            found = uow.units.find(_filter(scope, Granularity.ENTITY))
+        if name:
+            wanted = norm(name)
+            found = [e for e in found if any(wanted in norm(str(n)) for n in _names(e))]
+        return found[:limit]
+
+    def entity(self, tenant_id: str, entity_id: str) -> EntityView:
+        with self._uow(tenant_id, write=False) as uow:
+            entity = _entity(uow.units.get(entity_id))
+            outgoing = uow.units.relations_of(entity_id, "source_id")
+            incoming = uow.units.relations_of(entity_id, "target_id")
+        return EntityView(entity, outgoing, incoming)
+
+    def neighbours(self, tenant_id: str, entity_id: str, depth: int = 1) -> Neighbourhood:
+        """Entities reachable over relations (either direction) within `depth` hops."""
+        with self._uow(tenant_id, write=False) as uow:
+            seen = {entity_id: _entity(uow.units.get(entity_id))}
+            relations: dict[str, MemoryUnit] = {}
+            frontier = {entity_id}
+            for _ in range(depth):
+                step: set[str] = set()
+                for node in frontier:
+                    for column in ("source_id", "target_id"):
+                        for rel in uow.units.relations_of(node, column):
+                            relations[rel.id] = rel
+                            other = rel.attributes.get(
+                                "target_id" if column == "source_id" else "source_id"
+                            )
+                            if other and other not in seen:
+                                step.add(str(other))
+                seen.update(uow.units.get_many(step))
+                frontier = step
+        return Neighbourhood(list(seen.values()), list(relations.values()))
+
+    def record_outcome(
+        self,
+        tenant_id: str,
+        procedure_id: str,
+        outcome: Literal["success", "failure"],
+        notes: str | None = None,
+        actor: str | None = None,
+    ) -> MemoryUnit:
+        """Count one more success or failure of a procedure (a new version, with history)."""
+        with self._uow(tenant_id) as uow:
+            unit = uow.units.get(procedure_id)
+            if unit.granularity is not Granularity.PROCEDURE:
+                raise ConflictError(
+                    f"memory {procedure_id} is a {unit.granularity}, not a procedure", field="id"
+                )
+            before = unit.snapshot()
+            entry: dict[str, Any] = {
+                "outcome": outcome,
+                "at": utcnow().isoformat(),
+                "notes": notes,
+                "sources": [],
+            }
+            outcomes = [*unit.attributes.get("outcomes", []), entry]
+            unit.attributes = {
+                **unit.attributes,
+                "outcomes": outcomes,
+                "success_count": sum(o.get("outcome") == "success" for o in outcomes),
+                "failure_count": sum(o.get("outcome") == "failure" for o in outcomes),
+            }
+            unit.version += 1
+            unit.updated_at = utcnow()
+            uow.units.save(unit)
+            record(uow, unit, "outcome", before, actor=actor, reason=notes or outcome)
+            uow.commit()
+        return unit
+
+
+def _filter(scope: Scope, granularity: Granularity) -> UnitFilter:
+    return UnitFilter(user_id=scope.user_id, agent_id=scope.agent_id, granularities=(granularity,))
+
+
+def _entity(unit: MemoryUnit) -> MemoryUnit:
+    if unit.granularity is not Granularity.ENTITY:
+        raise NotFoundError(
+            f"no entity with id {unit.id!r} (it is a {unit.granularity})", field="id"
+        )
+    return unit
+
+
+def _names(entity: MemoryUnit) -> list[str]:
+    return [entity.attributes.get("name", entity.content), *entity.attributes.get("aliases", [])]

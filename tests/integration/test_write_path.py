@@ -1,0 +1,152 @@
+"""Extraction on the write path: derived units with provenance both ways, idempotent re-runs,
+supersession within one slot only, `as_of` queries, cascades, graph reads, procedures."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from memsvc import Memory, NotFoundError
+
+MAY = datetime(2023, 5, 8, 10, 0, tzinfo=UTC)
+FEB = datetime(2024, 2, 8, 10, 0, tzinfo=UTC)
+
+
+def say(memory: Memory, session: str, when: datetime, *texts: str, extract: str = "sync") -> None:
+    memory.add(
+        [{"role": "user", "content": t} for t in texts],
+        user_id="u",
+        session_id=session,
+        occurred_at=when,
+        extract=extract,
+    )
+
+
+def units(memory: Memory, granularity: str, statuses: tuple[str, ...] = ("active",)) -> list:
+    return memory.list(
+        user_id="u", granularities=[granularity], statuses=list(statuses), limit=200
+    ).items
+
+
+def test_facts_entities_relations_point_to_their_turns_and_back(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston and I work at Google.", "My dog Rex loves the park.")
+    facts = {f.content for f in units(memory, "fact")}
+    assert {"The user lives in Boston.", "The user works at Google."} <= facts
+    assert {e.content for e in units(memory, "entity")} >= {"Boston", "Google", "Rex"}
+    fact = next(f for f in units(memory, "fact") if f.content == "The user works at Google.")
+    assert fact.origin == "extraction" and fact.producer == "rules/1"
+    assert fact.valid_from == MAY
+    [turn] = memory.provenance(fact.id).sources
+    assert turn.content == "I live in Boston and I work at Google."
+    derived = {u.content for u in memory.provenance(turn.id).derived}
+    assert "The user works at Google." in derived and "Google" in derived
+
+
+def test_extracting_again_creates_nothing_new(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston and I work at Google.")
+    before = {g: len(units(memory, g)) for g in ("fact", "entity", "relation")}
+    memory.service.extract(memory.service.get("default", units(memory, "turn")[0].id).scope)
+    say(memory, "s1", MAY, "I live in Boston and I work at Google.")  # re-sent: a duplicate
+    assert {g: len(units(memory, g)) for g in ("fact", "entity", "relation")} == before
+
+
+def test_a_fact_heard_again_extends_its_sources(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I work at Google.")
+    say(memory, "s2", FEB, "I work at Google.")
+    [fact] = [f for f in units(memory, "fact") if "Google" in f.content]
+    assert len(fact.sources) == 2 and fact.version == 2
+    assert [h.operation for h in memory.history(fact.id)] == ["create", "merge"]
+
+
+def test_new_value_supersedes_only_its_slot_and_keeps_history(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston.", "I work at Google.", "I like jazz.")
+    say(memory, "s2", FEB, "I live in Denver now.")
+    old = next(f for f in units(memory, "fact", ("superseded",)) if "Boston" in f.content)
+    new = next(f for f in units(memory, "fact") if "Denver" in f.content)
+    assert old.superseded_by == new.id and old.valid_to == new.valid_from
+    active = {f.content for f in units(memory, "fact")}
+    assert {"The user works at Google.", "The user likes jazz."} <= active
+    assert [h.operation for h in memory.history(old.id)] == ["create", "supersede"]
+    assert memory.history(old.id)[-1].before["status"] == "active"
+
+
+def test_search_defaults_to_now_and_as_of_asks_about_the_past(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston.")
+    say(memory, "s2", FEB, "I live in Denver now.")
+    now = memory.search("where does the user live", user_id="u", granularities=["fact"], k=5)
+    assert [h.memory.content for h in now.hits] == ["The user lives in Denver."]
+    then = memory.search(
+        "where does the user live",
+        user_id="u",
+        granularities=["fact"],
+        k=5,
+        as_of=datetime(2023, 9, 1, tzinfo=UTC),
+    )
+    assert [h.memory.content for h in then.hits] == ["The user lives in Boston."]
+
+
+def test_hard_cascade_delete_of_a_session_removes_what_only_it_produced(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I work at Google.", "My dog Rex loves the park.")
+    say(memory, "s2", FEB, "I work at Google.")
+    session = next(u for u in units(memory, "session") if u.session_id == "s1")
+    memory.delete(session.id, hard=True, cascade=True)
+    remaining = {f.content for f in units(memory, "fact")}
+    assert "The user works at Google." in remaining  # also heard in s2
+    assert not any("Rex" in f for f in remaining)
+    assert all(u.session_id != "s1" for u in units(memory, "turn"))
+
+
+def test_graph_reads(memory: Memory) -> None:
+    say(memory, "s1", MAY, "My sister Anna lives in Lisbon.", "I visited Anna in Lisbon.")
+    [anna] = memory.entities(user_id="u", name="ann")
+    view = memory.entity(anna.id)
+    assert any(r.attributes["label"].startswith("has") for r in view.incoming)
+    hood = memory.neighbors(anna.id, depth=1)
+    assert anna.id in {e.id for e in hood.entities}
+    with pytest.raises(NotFoundError):
+        memory.entity(units(memory, "turn")[0].id)
+
+
+def test_procedure_from_a_task_trace_counts_outcomes(memory: Memory) -> None:
+    steps = [
+        {"role": "user", "content": "Deploy the web app", "metadata": {"task": "deploy web app"}},
+        {
+            "role": "assistant",
+            "content": "Running the tests",
+            "metadata": {"task": "deploy web app", "tool_calls": [{"name": "pytest"}]},
+        },
+        {
+            "role": "assistant",
+            "content": "Pushing the image",
+            "metadata": {
+                "task": "deploy web app",
+                "tool_calls": [{"name": "docker push"}],
+                "outcome": "success",
+            },
+        },
+    ]
+    memory.add(steps, user_id="u", session_id="t1", occurred_at=MAY, extract="sync")
+    [procedure] = units(memory, "procedure")
+    assert procedure.attributes["success_count"] == 1
+    updated = memory.record_outcome(procedure.id, "failure", notes="registry down")
+    assert updated.attributes["failure_count"] == 1 and updated.version == procedure.version + 1
+    assert memory.history(procedure.id)[-1].operation == "outcome"
+
+
+def test_async_extraction_runs_as_a_job(memory: Memory) -> None:
+    result = memory.add(
+        [{"role": "user", "content": "I adopted a cat named Luna."}],
+        user_id="u",
+        session_id="s9",
+        occurred_at=MAY,
+        extract="async",
+    )
+    assert result.extraction == "queued" and result.job_id
+    deadline = time.monotonic() + 20
+    while memory.get_job(result.job_id).status != "succeeded" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job = memory.get_job(result.job_id)
+    assert job.status == "succeeded" and job.counts["created"]["fact"] >= 1
+    assert any("Luna" in f.content for f in units(memory, "fact"))
