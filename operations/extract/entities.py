@@ -145,7 +145,7 @@ def find_entities(
         if _overlaps((start, end), taken):
             continue
         name = sentence[start:end]
-        typed = _type_of(name, sentence[:start], sentence[end:], gazetteer, hints)
+        typed = _type_of(sentence, (start, end), gazetteer, hints)
         if typed is not None and name not in found:
             found[name] = Found(name, typed[0], typed[1])
     _link_aliases(sentence, found)
@@ -203,12 +203,13 @@ def _bare(word: str) -> str:
 
 
 def _type_of(
-    name: str,
-    before: str,
-    after: str,
+    sentence: str,
+    span: tuple[int, int],
     gazetteer: Gazetteer,
     hints: Mapping[str, str],
 ) -> tuple[EntityType, float] | None:
+    """The type of the name at `span`, with a confidence, or None when nothing says."""
+    name, before, after = sentence[span[0] : span[1]], sentence[: span[0]], sentence[span[1] :]
     words = name.split()
     at_start = not before.strip(" \"'")
     if name in hints:

@@ -24,6 +24,7 @@ from memsvc.operations.extract.types import FactCandidate, FactKind
 from memsvc.domain.timeexpr import TimeMention
 
 HEDGE_PENALTY = 0.15
+MENTION_CONFIDENCE = 0.9  # explicit statements: "my dog's name is Rex", "my name is Sam"
 MAX_OBJECT_WORDS = 8
 
 _BAD_START = frozenset(
@@ -64,6 +65,17 @@ class Said:
     producer: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A clause body (from its subject, contractions spelled out), the spans of its time
+    phrases in body offsets, the time phrase that dates it, and who said it."""
+
+    body: str
+    spans: list[tuple[int, int]]
+    when: TimeMention | None
+    said: Said
+
+
 def clause_facts(clause: Clause, said: Said) -> list[FactCandidate]:
     """The facts one clause states: the first rule that applies, or nothing."""
     prefix = clause.text[: clause.subject_at]
@@ -71,14 +83,14 @@ def clause_facts(clause: Clause, said: Said) -> list[FactCandidate]:
     found = times.mentions(prefix + body, said.now)
     offset = len(prefix)
     spans = [(m.span[0] - offset, m.span[1] - offset) for m in found if m.span[0] >= offset]
-    when = found[0] if found else None
+    parsed = _Parsed(body, spans, found[0] if found else None, said)
     for rule, regex in COMPILED:
         match = regex.match(body)
         if match is None or (_NEGATION.search(match.group("verb")) and not rule.negative):
             continue
-        if not _time_ok(rule, when, said.now):
+        if not _time_ok(rule, parsed.when, said.now):
             continue
-        facts = _apply(rule, match, body, spans, when, said)
+        facts = _apply(rule, match, parsed)
         if facts:
             penalty = HEDGE_PENALTY if clause.hedged else 0.0
             for fact in facts:
@@ -95,51 +107,40 @@ def _time_ok(rule: Rule, when: TimeMention | None, now: datetime | None) -> bool
     return times.is_future(when, now) if rule.needs_time == "future" else times.is_past(when)
 
 
-def _apply(
-    rule: Rule,
-    match: re.Match[str],
-    body: str,
-    spans: list[tuple[int, int]],
-    when: TimeMention | None,
-    said: Said,
-) -> list[FactCandidate]:
+def _apply(rule: Rule, match: re.Match[str], parsed: _Parsed) -> list[FactCandidate]:
     start = match.start("obj")
-    end = _cut(body, start, rule)
-    raw = _drop_spans(body, start, end, spans)
+    end = _cut(parsed.body, start, rule)
+    raw = _drop_spans(parsed.body, start, end, parsed.spans)
     items = _items(raw) if rule.lists else [raw]
+    speaker = parsed.said.speaker
     out = []
     for item in items:
         obj = _clean_object(item)
         if not _valid_object(obj, rule):
             continue
-        decided = (rule.predicate, _strip_det(obj)) if isinstance(rule.predicate, str) else None
-        if decided is None and not isinstance(rule.predicate, str):
+        if isinstance(rule.predicate, str):
+            decided: tuple[str, str] | None = (rule.predicate, _strip_det(obj))
+        else:
             decided = rule.predicate(obj, match)
         if decided is None:
             continue
-        predicate, slot = decided
-        text = _sentence(body[:start] + obj, said.speaker, when)
-        out.append(_fact(text, said, (predicate, _own(slot, said.speaker)), rule, when))
+        text = _sentence(parsed.body[:start] + obj, speaker, parsed.when)
+        slot = (decided[0], _own(decided[1], speaker))
+        out.append(_fact(parsed, text, slot, rule))
     return out
 
 
-def _fact(
-    text: str,
-    said: Said,
-    slot: tuple[str, str],
-    rule: Rule,
-    when: TimeMention | None,
-) -> FactCandidate:
-    when_times = times.fact_times(when, said.now)
+def _fact(parsed: _Parsed, text: str, slot: tuple[str, str], rule: Rule) -> FactCandidate:
+    when_times = times.fact_times(parsed.when, parsed.said.now)
     return FactCandidate(
         text=text,
-        subject=said.speaker,
+        subject=parsed.said.speaker,
         predicate=slot[0],
         object=slot[1],
         kind=rule.kind,
-        source_turn_ids=[said.turn_id],
+        source_turn_ids=[parsed.said.turn_id],
         confidence=rule.confidence,
-        producer=said.producer,
+        producer=parsed.said.producer,
         occurred_at=when_times.occurred_at,
         valid_from=when_times.valid_from,
         rule=rule.name,
@@ -227,7 +228,7 @@ def mention_facts(sentence: str, said: Said, kind_of: dict[str, str]) -> list[Fa
         else:
             kind_of[name] = "person"
             slot = ("has_" + KIN_NOUNS[noun], name)
-        out.append(_mention_fact(text, said, slot, "fact", 0.9))
+        out.append(_mention_fact(text, said, slot, "fact"))
     out.extend(_profile_facts(expand_contractions(sentence.strip(" .!")), said))
     return out
 
@@ -260,9 +261,7 @@ def _profile_facts(sentence: str, said: Said) -> list[FactCandidate]:
 _PROFILE_RULE = Rule("profile", "", "", "profile", 0.9)
 
 
-def _mention_fact(
-    text: str, said: Said, slot: tuple[str, str], kind: FactKind, confidence: float = 0.9
-) -> FactCandidate:
+def _mention_fact(text: str, said: Said, slot: tuple[str, str], kind: FactKind) -> FactCandidate:
     return FactCandidate(
         text=text,
         subject=said.speaker,
@@ -270,7 +269,7 @@ def _mention_fact(
         object=slot[1],
         kind=kind,
         source_turn_ids=[said.turn_id],
-        confidence=confidence,
+        confidence=MENTION_CONFIDENCE,
         producer=said.producer,
         occurred_at=said.now,
         valid_from=said.now,

@@ -75,7 +75,7 @@ class RulesExtractor:
         for turn in ordered:
             said = self._said(turn, context)
             if said is not None:
-                self._read_turn(turn, said, gazetteer, batch)
+                _read_turn(turn, said, gazetteer, batch)
         _link_first_names(batch.entities)
         result = ExtractionResult(self.name, self.version)
         result.facts = list(batch.facts.values())
@@ -93,30 +93,31 @@ class RulesExtractor:
         now = turn.occurred_at or context.session_time
         return Said(speaker, now, turn.id, f"{self.name}/{self.version}")
 
-    def _read_turn(self, turn: MemoryUnit, said: Said, gazetteer: Gazetteer, batch: _Batch) -> None:
-        for sentence in sentences(clean(turn.content)):
-            if is_question(sentence):
-                continue
-            hints: dict[str, str] = {}
-            facts = mention_facts(sentence, said, hints)
-            for clause in clauses(sentence):
-                facts.extend(clause_facts(clause, said))
-            for fact in facts:
-                _add_fact(batch, fact)
-                kind = _OBJECT_TYPES.get(fact.predicate or "")
-                if (
-                    kind
-                    and fact.object
-                    and re.fullmatch(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*", fact.object)
-                ):
-                    hints.setdefault(fact.object, kind)
-            for found in find_entities(sentence, gazetteer, hints):
-                if found.name != said.speaker:
-                    _add_entity(batch, found, turn.id)
-            if facts and said.speaker != USER_SUBJECT:
-                batch.speakers.setdefault(said.speaker, [])
-                if turn.id not in batch.speakers[said.speaker]:
-                    batch.speakers[said.speaker].append(turn.id)
+
+def _read_turn(turn: MemoryUnit, said: Said, gazetteer: Gazetteer, batch: _Batch) -> None:
+    for sentence in sentences(clean(turn.content)):
+        if is_question(sentence):
+            continue
+        hints: dict[str, str] = {}
+        facts = mention_facts(sentence, said, hints)
+        for clause in clauses(sentence):
+            facts.extend(clause_facts(clause, said))
+        for fact in facts:
+            _add_fact(batch, fact)
+            kind = _OBJECT_TYPES.get(fact.predicate or "")
+            if (
+                kind
+                and fact.object
+                and re.fullmatch(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*", fact.object)
+            ):
+                hints.setdefault(fact.object, kind)
+        for found in find_entities(sentence, gazetteer, hints):
+            if found.name != said.speaker:
+                _add_entity(batch, found, turn.id)
+        if facts and said.speaker != USER_SUBJECT:
+            batch.speakers.setdefault(said.speaker, [])
+            if turn.id not in batch.speakers[said.speaker]:
+                batch.speakers[said.speaker].append(turn.id)
 
 
 def _speaker_names(turns: Sequence[MemoryUnit], context: ExtractionContext) -> set[str]:
