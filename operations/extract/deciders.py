@@ -180,9 +180,19 @@ def decide_age(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
     return ("age", found.group(1)) if found else None
 
 
+# "I've been thinking about ... for weeks" is no activity one practises.
+_NOT_PRACTICE = frozenset(
+    """thinking wondering feeling trying looking hoping wanting meaning considering planning
+    struggling dealing waiting worrying going getting having""".split()
+)
+
+
 def decide_practices(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
     """'I've been playing guitar for ten years': an ongoing activity with a duration."""
     raw = match.group("obj")
+    first = _words(obj)[:1]
+    if not first or first[0] in _NOT_PRACTICE:
+        return None
     if re.match(r"\w+ing\b", obj) and re.search(r"\b(?:for|since)\b", raw):
         return "practices", re.split(r"\s+(?:for|since)\s+", obj)[0]
     return None

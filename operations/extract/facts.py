@@ -126,7 +126,10 @@ def _apply(rule: Rule, match: re.Match[str], parsed: _Parsed) -> list[FactCandid
             continue
         text = _sentence(parsed.body[:start] + obj, speaker, parsed.when)
         slot = (decided[0], _own(decided[1], speaker))
-        out.append(_fact(parsed, text, slot, rule))
+        fact = _fact(parsed, text, slot, rule)
+        if rule.definite_confidence is not None and obj.lower().startswith("the "):
+            fact.confidence = rule.definite_confidence
+        out.append(fact)
     return out
 
 

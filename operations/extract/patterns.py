@@ -48,7 +48,8 @@ class Rule:
     `cut` are extra words that end the object; `lists` keeps commas (split into items);
     `negative` marks rules that state a negation themselves ("can't stand");
     `plural` allows "we" and "my X and I" as subject; `needs_time` asks for a time phrase
-    of that direction in the clause."""
+    of that direction in the clause; `definite_confidence` replaces the confidence when the
+    object starts with "the" ("I love the colours": often a reaction to a shared photo)."""
 
     name: str
     verb: str
@@ -60,6 +61,7 @@ class Rule:
     negative: bool = False
     plural: bool = False
     needs_time: str | None = None
+    definite_confidence: float | None = None
 
     def regex(self) -> re.Pattern[str]:
         subject = r"(?:I|we|my (?:\w+ )?\w+ and I)" if self.plural else r"I"
@@ -83,6 +85,7 @@ RULES: tuple[Rule, ...] = (
         "preference",
         0.8,
         lists=True,
+        definite_confidence=0.55,
         negative=True,
     ),
     Rule(
@@ -93,6 +96,7 @@ RULES: tuple[Rule, ...] = (
         "preference",
         0.85,
         lists=True,
+        definite_confidence=0.55,
     ),
     Rule("prefer", r"prefer", "prefers", "preference", 0.85, cut=r"over|to|rather than|than"),
     # where one lives, works, studies; who one is
@@ -293,7 +297,7 @@ RULES: tuple[Rule, ...] = (
         0.65,
         needs_time="past",
         plural=True,
-        cut=r"with|and|for|to",
+        cut=r"with|and|for",
     ),
 )
 

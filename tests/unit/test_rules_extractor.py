@@ -184,6 +184,14 @@ def test_first_person_patterns(message: str, expected: set[tuple[str, str]]) -> 
     assert all(f.subject == "the user" for f in result.facts)
 
 
+def test_reactions_to_a_definite_thing_are_weak_preferences() -> None:
+    [reaction] = extract(turn(0, "Wow, I love the colours in the sky.")).facts
+    [general] = extract(turn(0, "I love sunsets.")).facts
+
+    assert (reaction.predicate, reaction.object) == ("likes", "colours in the sky")
+    assert reaction.confidence < 0.6 < general.confidence
+
+
 def test_verbs_agree_with_the_named_speaker() -> None:
     result = extract(
         turn(0, "I really enjoy baking bread. I'm into jazz. I have two kids.", speaker="Sam")
@@ -232,6 +240,7 @@ def test_assistant_small_talk_yields_nothing(message: str) -> None:
         "Thanks, I'll check it out!",
         "I'll definitely keep that in mind.",
         "I love it!",
+        "I've been thinking about trying yoga for weeks.",
     ],
 )
 def test_questions_wishes_negations_and_chatter_state_no_fact(message: str) -> None:
