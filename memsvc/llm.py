@@ -368,7 +368,10 @@ def truncate_to_budget(messages: Messages, max_prompt_tokens: int) -> list[dict[
             )
         content = out[index]["content"]
         keep = estimate_tokens(content) - excess - estimate_tokens(TRUNCATION_MARKER)
-        out[index]["content"] = _prefix(content, keep) + TRUNCATION_MARKER if keep > 0 else ""
+        cut = _prefix(content, keep) + TRUNCATION_MARKER if keep > 0 else ""
+        # Every pass must shrink a message, or the loop would not end.
+        shrunk = estimate_tokens(cut) < estimate_tokens(content)
+        out[index]["content"] = cut if shrunk else ""
         excess = estimate_messages_tokens(out) - max_prompt_tokens
     return out
 

@@ -71,9 +71,10 @@ def json_reply(obj: Any, *, fenced: bool = False, usage: Usage = "words") -> Can
     return Canned(content=content, usage=usage)
 
 
-def malformed() -> Canned:
+def malformed(*, usage: Usage = "words") -> Canned:
     """A reply that starts like JSON and breaks off, as a model cut mid-object does."""
-    return Canned(content='{"facts": [{"text": "Alice adopted a dog", "confidence": 0.9')
+    content = '{"facts": [{"text": "Alice adopted a dog", "confidence": 0.9'
+    return Canned(content=content, usage=usage)
 
 
 def sleep(seconds: float, then: Canned | None = None) -> Canned:
