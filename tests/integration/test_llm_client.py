@@ -223,9 +223,11 @@ def test_token_counter_sums_usage_of_concurrent_calls_per_key() -> None:
 
 
 def test_build_llm_is_none_without_endpoint_and_follows_settings_otherwise() -> None:
-    assert build_llm(LLMSettings()) is None
+    # model_validate, as Settings does from the environment (and mypy sees no Field defaults)
+    assert build_llm(LLMSettings.model_validate({})) is None
     with ScriptedLLMServer(["ok"]) as server:
-        settings = LLMSettings(base_url=server.base_url, model="qwen", api_key="k", max_tokens=64)
+        values = {"base_url": server.base_url, "model": "qwen", "api_key": "k", "max_tokens": 64}
+        settings = LLMSettings.model_validate(values)
         llm = build_llm(settings)
         assert llm is not None
         with llm:
