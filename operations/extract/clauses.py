@@ -120,12 +120,19 @@ def clauses(sentence: str) -> list[Clause]:
     return out
 
 
+_MY_SOMEONE = re.compile(r"(?P<lead>(?:[\w']+[\s,]+)*?)(?:my|My) (?:\w+ )?\w+")
+
+
 def _merge_leads(parts: list[str]) -> list[str]:
     """Glue a part made only of markers and time words ("Last Friday,") to the next one, so
     the clause keeps its time phrase."""
     out: list[str] = []
     carry = ""
     for part in parts:
+        someone = _MY_SOMEONE.fullmatch(part.strip(" ,"))
+        if someone and all(w in LEAD_WORDS for w in re.findall(r"[\w']+", someone["lead"].lower())):
+            carry += part.strip(" ,") + " and "  # "My colleagues and I went ...": one subject
+            continue
         words = re.findall(r"[\w']+", part.lower())
         if words and all(w in LEAD_WORDS or w.isdigit() for w in words):
             carry += part.strip() + " "

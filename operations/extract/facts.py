@@ -36,12 +36,14 @@ _BAD_START = frozenset(
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|u|ur)\b", re.I)
 # Words that point back into the conversation: the object is not standalone.
 _ANAPHORA = re.compile(
-    r"\b(?:it|its|this|that|these|those|them|her|him|here|there|such|one|ones)\b", re.I
+    r"\b(?:it|its|this|that|these|those|them|her|hers|him|his|their|theirs|here|there|such|"
+    r"one|ones)\b",
+    re.I,
 )
 _LEADING_ADVERBS = re.compile(rf"^(?:(?:{ADVERBS})\s+)+", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
 _FILLERS = re.compile(
-    r"(?:\s+|^)(?:too|as well|a lot|so much|very much|lately|these days|right now|now|again|"
+    r"(?:\s+|^)(?:too|together|as well|a lot|so much|very much|lately|these days|right now|now|again|"
     r"recently|already|yet|anymore|though|haha|hahaha|lol|tbh|honestly|really|actually|"
     r"at all|and all|and stuff|or something|for sure|anyway|btw|sometimes|once|twice|"
     r"(?:a few|many|several|a couple of|\w+) times|"
