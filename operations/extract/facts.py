@@ -43,7 +43,8 @@ _ANAPHORA = re.compile(
 _LEADING_ADVERBS = re.compile(rf"^(?:(?:{ADVERBS})\s+)+", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
 _FILLERS = re.compile(
-    r"(?:\s+|^)(?:too|together|as well|a lot|so much|very much|lately|these days|right now|now|again|"
+    r"(?:\s+|^)(?:too|together|as well|a lot|so much|very much|lately|these days|right now|"
+    r"now|again|"
     r"recently|already|yet|anymore|though|haha|hahaha|lol|tbh|honestly|really|actually|"
     r"at all|and all|and stuff|or something|for sure|anyway|btw|sometimes|once|twice|"
     r"(?:a few|many|several|a couple of|\w+) times|"
