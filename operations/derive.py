@@ -194,7 +194,7 @@ class DerivedWriter:
             if old is not None and old.granularity is Granularity.RELATION:
                 relations.append(old)
             if old is not None:
-                counts.merged += _merge(uow, old, draft.unit, job_id)
+                counts.merged += merge_into(uow, old, draft.unit, job_id)
                 continue
             if draft.unit.granularity is Granularity.RELATION:
                 relations.append(draft.unit)
@@ -210,7 +210,14 @@ class DerivedWriter:
         return counts
 
 
-def _merge(uow: UnitOfWork, old: MemoryUnit, new: MemoryUnit, job_id: str | None) -> int:
+def merge_into(
+    uow: UnitOfWork,
+    old: MemoryUnit,
+    new: MemoryUnit,
+    job_id: str | None,
+    *,
+    reason: str = "extraction: heard again",
+) -> int:
     """Extend an existing unit with new sources (and aliases / outcomes); 1 if it changed."""
     sources = list(dict.fromkeys(old.provenance.sources + new.provenance.sources))
     attributes = dict(old.attributes)
@@ -230,7 +237,7 @@ def _merge(uow: UnitOfWork, old: MemoryUnit, new: MemoryUnit, job_id: str | None
     old.version += 1
     old.updated_at = utcnow()
     uow.units.save(old)
-    record(uow, old, "merge", before, reason="extraction: heard again", job_id=job_id)
+    record(uow, old, "merge", before, reason=reason, job_id=job_id)
     return 1
 
 
@@ -251,28 +258,29 @@ def supersede_slot(
         )
         if u.id != unit.id and _slot_of(u) == slot and _value(u) != _value(unit)
     ]
-    changed = 0
-    for other in others:
-        newer, older = (unit, other) if _start(unit) >= _start(other) else (other, unit)
-        if older.status is not Status.ACTIVE:
-            continue
-        before = older.snapshot()
-        older.status = Status.SUPERSEDED
-        older.superseded_by = newer.id
-        older.valid_to = _start(newer) if _start(newer) != datetime.min else utcnow()
-        older.version += 1
-        older.updated_at = utcnow()
-        uow.units.save(older)
-        record(
-            uow,
-            older,
-            "supersede",
-            before,
-            reason=f"slot {subject}/{predicate}: new value in {newer.id}",
-            job_id=job_id,
-        )
-        changed += 1
-    return changed
+    reason = f"slot {subject}/{predicate}"
+    return sum(supersede_older(uow, unit, other, reason, job_id) for other in others)
+
+
+def supersede_older(
+    uow: UnitOfWork, unit: MemoryUnit, other: MemoryUnit, reason: str, job_id: str | None
+) -> int:
+    """Close the older of two conflicting units (by `valid_from`, else `occurred_at`): status
+    superseded, `valid_to` = the newer one's start, history kept. 1 if a unit changed."""
+    newer, older = (unit, other) if _start(unit) >= _start(other) else (other, unit)
+    if older.status is not Status.ACTIVE:
+        return 0
+    before = older.snapshot()
+    older.status = Status.SUPERSEDED
+    older.superseded_by = newer.id
+    older.valid_to = _start(newer) if _start(newer) != datetime.min else utcnow()
+    older.version += 1
+    older.updated_at = utcnow()
+    uow.units.save(older)
+    record(
+        uow, older, "supersede", before, reason=f"{reason}: new value in {newer.id}", job_id=job_id
+    )
+    return 1
 
 
 def _slot_of(unit: MemoryUnit) -> tuple[str, str] | None:
