@@ -49,6 +49,7 @@ class Container:
 
     def close(self) -> None:
         self.runner.stop()
+        self.service.flush()
         self.index.close()
         self.embedder.close()
         self.write_engine.dispose()

@@ -78,6 +78,10 @@ class MemoryService:
         self._check_search(query)
         return self._searcher.search(query)
 
+    def flush(self) -> None:
+        """Write buffered bookkeeping (search access counts) now."""
+        self._searcher.access.flush()
+
     def get(self, tenant_id: str, unit_id: str) -> MemoryUnit:
         with self._uow(tenant_id, write=False) as uow:
             return uow.units.get(unit_id)

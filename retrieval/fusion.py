@@ -18,26 +18,36 @@ class Fused(Generic[K]):
     votes: list[RetrieverRank] = field(default_factory=list)
 
 
+# A ranked list, best first, of (key, score) or (key, score, rank). An explicit rank lets
+# several keys share one (every turn of a session found at rank 3 gets rank 3).
+Ranked = Sequence[tuple[K, float] | tuple[K, float, int]]
+
+
 def rrf(
-    lists: Mapping[str, Sequence[tuple[K, float]]],
+    lists: Mapping[str, Ranked[K]],
     *,
     k: int = 60,
     depth: int = 100,
     weights: Mapping[str, float] | None = None,
 ) -> list[Fused[K]]:
-    """Fuse ranked lists (best first) of (key, score); returns keys by fused score, best first.
-    Each result keeps every list's vote (name, 1-based rank, original score)."""
+    """Fuse ranked lists; returns keys by fused score, best first. Each result keeps every
+    list's vote (name, rank, original score). Lists without a weight are ignored when
+    `weights` is given."""
     fused: dict[K, Fused[K]] = {}
     for name, ranked in lists.items():
         weight = 1.0 if weights is None else weights.get(name, 0.0)
         if weight <= 0:
             continue
-        for rank, (key, score) in enumerate(ranked[:depth], start=1):
-            item = fused.get(key)
-            if item is None:
-                item = fused[key] = Fused(key, 0.0)
-            item.score += weight / (k + rank)
-            item.votes.append(RetrieverRank(name, rank, float(score)))
+        for position, item in enumerate(ranked, start=1):
+            rank = item[2] if len(item) > 2 else position  # type: ignore[misc]
+            if rank > depth:
+                break
+            key, score = item[0], item[1]
+            entry = fused.get(key)
+            if entry is None:
+                entry = fused[key] = Fused(key, 0.0)
+            entry.score += weight / (k + rank)
+            entry.votes.append(RetrieverRank(name, rank, float(score)))
     # Ties break on the best single rank, then on the key, so the order is deterministic.
     return sorted(
         fused.values(), key=lambda f: (-f.score, min(v.rank for v in f.votes), str(f.key))

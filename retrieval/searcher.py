@@ -1,4 +1,5 @@
-"""Search: embed the query once, run the retrievers the route asks for, fuse, explain."""
+"""Search: embed the query once, let the router pick retrievers and weights, fuse their lists
+by RRF, diversify over sessions when asked, and explain every hit."""
 
 from __future__ import annotations
 
@@ -6,13 +7,28 @@ from collections import OrderedDict
 from threading import Lock
 
 import numpy as np
-from memsvc.retrieval.fusion import rrf
-from memsvc.retrieval.hybrid import QueryContext, hybrid_lists
+from memsvc.retrieval import router
+from memsvc.retrieval.access import AccessRecorder
+from memsvc.retrieval.diversify import by_session
+from memsvc.retrieval.fusion import Fused, rrf
+from memsvc.retrieval.graph import GraphCache, graph_list
+from memsvc.retrieval.hybrid import QueryContext
+from memsvc.retrieval.packing import pack
+from memsvc.retrieval.retrievers import (
+    Lists,
+    direct_lists,
+    expansion_lists,
+    session_lists,
+    time_lists,
+    turn_lists,
+)
 from memsvc.stores.uow import UnitOfWorkFactory
 
-from memsvc.domain import Granularity, Hit, Route, SearchQuery, SearchResult
+from memsvc.domain import Granularity, Hit, SearchQuery, SearchResult, utcnow
 from memsvc.domain.ports import Embedder, VectorIndex
 from memsvc.settings import RetrievalSettings
+
+FIRST_PASS = 10  # turn similarities the router reads
 
 
 class QueryEmbeddings:
@@ -49,29 +65,82 @@ class Searcher:
         self._index = index
         self._embed = QueryEmbeddings(embedder)
         self._settings = settings
+        self._graphs = GraphCache()
+        self.access = AccessRecorder(uow)
 
     def search(self, query: SearchQuery) -> SearchResult:
         vector = self._embed(query.text)
-        granularities = query.granularities or (Granularity.TURN,)
-        route = Route(
-            name="hybrid",
-            weights={f"{g}.{r}": 1.0 for g in granularities for r in ("dense", "lexical")},
-            reasons=["hybrid dense+lexical retrieval over " + ", ".join(granularities)],
-        )
         with self._uow(query.scope.tenant_id, write=False) as uow:
             ctx = QueryContext(query, vector, uow, self._index, self._settings.candidates)
-            lists: dict[str, list[tuple[int, float]]] = {}
-            for granularity in granularities:
-                lists.update(hybrid_lists(ctx, granularity))
+            lists, plan = self._retrieve(ctx)
             fused = rrf(
-                lists,
+                {**lists.turns, **lists.direct},
                 k=self._settings.rrf_k,
                 depth=self._settings.candidates,
-                weights=route.weights,
-            )[: query.k]
-            units = uow.units.by_seqs(f.key for f in fused)
-        hits = [
-            Hit(units[f.key], f.score, rank, f.votes, time_window=query.time_window)
-            for rank, f in enumerate((f for f in fused if f.key in units), start=1)
-        ]
-        return SearchResult(hits=hits, route=route, time_window=query.time_window)
+                weights=plan.route.weights,
+            )
+            pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k]
+            units = uow.units.by_seqs(f.key for f in pool)
+        window = query.time_window or plan.window
+        hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
+        if plan.diversify:
+            hits = by_session(hits, lambda h: h.score, lambda h: h.unit.scope.session_id)
+        hits = hits[: query.k]
+        for rank, hit in enumerate(hits, start=1):
+            hit.rank = rank
+        self.access.record(
+            query.scope.tenant_id, [f.key for f in pool if f.key in units][: query.k]
+        )
+        context = pack(hits, query.context_budget) if query.context_budget else None
+        return SearchResult(hits=hits, route=plan.route, time_window=window, context=context)
+
+    def _retrieve(self, ctx: QueryContext) -> tuple[Lists, router.Plan]:
+        query = ctx.query
+        lists = Lists()
+        wanted = query.granularities
+        if wanted is None or Granularity.TURN in wanted:
+            turn_lists(ctx, lists)
+        first_pass = [s for _, s, _ in lists.turns.get("turn.dense", [])[:FIRST_PASS]]
+        feats = router.features(query.text, query.query_time or utcnow())
+        plan = router.plan(query.mode, feats, first_pass)
+        weights = plan.route.weights
+        if wanted is not None:  # the caller chose granularities: no routing beyond them
+            plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}
+            for granularity in wanted:
+                if granularity is not Granularity.TURN:
+                    direct_lists(ctx, granularity, lists)
+                    plan.route.weights |= {
+                        f"{granularity}.dense": 1.0,
+                        f"{granularity}.lexical": 1.0,
+                    }
+            plan.route.reasons.append("granularities given: " + ", ".join(wanted))
+            return lists, plan
+        self._run_routed(ctx, plan, lists)
+        return lists, plan
+
+    def _run_routed(self, ctx: QueryContext, plan: router.Plan, lists: Lists) -> None:
+        weights = plan.route.weights
+        if weights.get("session"):
+            session_lists(ctx, lists)
+        for granularity in (Granularity.FACT, Granularity.TOPIC):
+            if weights.get(f"{granularity}.dense") or weights.get(f"{granularity}.lexical"):
+                expansion_lists(ctx, granularity, lists)
+        if plan.window is not None and ctx.query.time_window is None and weights.get("time.dense"):
+            time_lists(ctx, plan.window, lists)
+        if weights.get("graph"):
+            linked = graph_list(ctx, self._graphs, lists)
+            plan.route.features["linked_entities"] = linked
+        if weights.get("procedure.dense"):
+            direct_lists(ctx, Granularity.PROCEDURE, lists)
+
+    def _hit(self, fused: Fused[int], unit, lists: Lists, window) -> Hit:  # type: ignore[no-untyped-def]
+        key = lists.keys.get(fused.key)
+        matched = key[2] if key and any(v.retriever == key[1] for v in fused.votes) else None
+        return Hit(
+            unit,
+            fused.score,
+            0,
+            sorted(fused.votes, key=lambda v: v.rank),
+            matched_key=matched,
+            time_window=window,
+        )

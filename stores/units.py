@@ -10,7 +10,7 @@ from datetime import datetime
 
 from memsvc.stores.mapping import copy_mutable, new_row, to_unit
 from memsvc.stores.tables import UnitRow, UnitSourceRow
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from memsvc.domain import (
@@ -37,6 +37,9 @@ class UnitFilter:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
     valid_at: datetime | None = None
+
+
+_ANY = UnitFilter(statuses=None)
 
 
 class UnitRepository:
@@ -73,6 +76,20 @@ class UnitRepository:
             self._add_edges(unit.id, sorted(new_sources - old_sources))
         self._session.flush()
         return row.seq
+
+    def record_access(self, counts: dict[int, int], when: datetime) -> None:
+        """Add `counts[seq]` retrievals to each unit and stamp the time (no new version: access
+        is bookkeeping, not a change of the memory)."""
+        by_count: dict[int, list[int]] = {}
+        for seq, n in counts.items():
+            by_count.setdefault(n, []).append(seq)
+        for n, seqs in by_count.items():
+            for chunk in _chunks(seqs):
+                self._session.execute(
+                    update(UnitRow)
+                    .where(UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk))
+                    .values(access_count=UnitRow.access_count + n, last_accessed_at=when)
+                )
 
     def remove(self, unit_id: str) -> int:
         """Delete the row itself (hard delete); edges and vectors go with it by cascade."""
@@ -125,14 +142,12 @@ class UnitRepository:
             out.update({r.seq: to_unit(r) for r in rows})
         return out
 
-    def seqs_of(self, unit_ids: Iterable[str]) -> dict[str, int]:
+    def seqs_of(self, unit_ids: Iterable[str], where: UnitFilter | None = None) -> dict[str, int]:
+        """id -> seq of the given units (those matching `where`, when given)."""
         out: dict[str, int] = {}
         for chunk in _chunks(list(dict.fromkeys(unit_ids))):
-            rows = self._session.execute(
-                select(UnitRow.id, UnitRow.seq).where(
-                    UnitRow.tenant_id == self.tenant_id, UnitRow.id.in_(chunk)
-                )
-            )
+            stmt = select(UnitRow.id, UnitRow.seq).where(UnitRow.id.in_(chunk))
+            rows = self._session.execute(apply_filter(stmt, self.tenant_id, where or _ANY))
             out.update({r[0]: r[1] for r in rows})
         return out
 
@@ -169,6 +184,20 @@ class UnitRepository:
 
     def count(self, where: UnitFilter) -> int:
         stmt = self._filtered(select(func.count()).select_from(UnitRow), where)
+        return int(self._session.scalar(stmt) or 0)
+
+    def count_by(self, where: UnitFilter) -> dict[tuple[str, str], int]:
+        """(granularity, status) -> number of matching units (memory health statistics)."""
+        stmt = self._filtered(
+            select(UnitRow.granularity, UnitRow.status, func.count()).select_from(UnitRow), where
+        ).group_by(UnitRow.granularity, UnitRow.status)
+        return {(g, s): int(n) for g, s, n in self._session.execute(stmt)}
+
+    def count_since(self, where: UnitFilter, since: datetime | None) -> int:
+        """Matching units created after `since` (all of them when None): threshold triggers."""
+        stmt = self._filtered(select(func.count()).select_from(UnitRow), where)
+        if since is not None:
+            stmt = stmt.where(UnitRow.created_at > since)
         return int(self._session.scalar(stmt) or 0)
 
     def page(self, where: UnitFilter, cursor: str | None, limit: int) -> Page:

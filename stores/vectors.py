@@ -74,6 +74,18 @@ class VectorStore:
         )
         return list(rows)
 
+    def versions(self, user_id: str | None, granularities: list[str]) -> tuple[int, ...]:
+        """Version stamps of the scope's partitions of these granularities (cache keys)."""
+        keys = [partition_key(self._tenant_id, user_id, g) for g in granularities]
+        rows = dict(
+            self._session.execute(
+                select(VectorPartitionRow.partition, VectorPartitionRow.version).where(
+                    VectorPartitionRow.partition.in_(keys)
+                )
+            ).all()
+        )
+        return tuple(int(rows.get(k, 0)) for k in keys)
+
     def finish(self) -> list[VectorChanges]:
         """The changes of this transaction, one per partition (take them just before commit)."""
         out = list(self._changes.values())

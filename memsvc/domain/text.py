@@ -37,3 +37,11 @@ def words(text: str) -> list[str]:
 def content_words(text: str) -> list[str]:
     """Words without stop words, in order, with duplicates."""
     return [w for w in words(text) if w not in STOPWORDS]
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of `text` for budgets, without a tokenizer: about 4 ASCII characters per token
+    (the usual figure for English with BPE tokenizers), plus one per non-ASCII character. It
+    leans high, so a packed context stays under the budget."""
+    ascii_chars = sum(1 for c in text if ord(c) < 128)
+    return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)

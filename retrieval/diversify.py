@@ -1,0 +1,32 @@
+"""Diversity over sessions (MMR with same-session similarity): for aggregation questions,
+k results should cover many sessions instead of many turns of one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def by_session(
+    items: Sequence[T],
+    score: Callable[[T], float],
+    session: Callable[[T], str | None],
+    decay: float = 0.5,
+) -> list[T]:
+    """Greedy re-ranking: each further item of an already chosen session has its score
+    multiplied by `decay` once more (decay 1 keeps the order)."""
+    remaining = list(items)
+    chosen: list[T] = []
+    seen: dict[str | None, int] = {}
+    while remaining:
+        best = max(
+            range(len(remaining)),
+            key=lambda i: score(remaining[i]) * decay ** seen.get(session(remaining[i]), 0),
+        )
+        item = remaining.pop(best)
+        chosen.append(item)
+        key = session(item)
+        seen[key] = seen.get(key, 0) + 1
+    return chosen

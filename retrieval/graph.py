@@ -1,0 +1,136 @@
+"""Graph retrieval (as in HippoRAG): link the entities a query names to the scope's entity
+units (exact name, alias, or a close spelling), then run Personalized PageRank from them over
+the entity-relation graph plus entity-turn mention edges, and rank turns by their mass.
+
+The networkx graph of a scope is cached and rebuilt when the scope's entity or relation
+partitions change version (every write bumps them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import networkx as nx
+from memsvc.retrieval.hybrid import QueryContext
+from memsvc.retrieval.retrievers import Item, Lists
+from memsvc.stores.units import UnitFilter
+
+from memsvc.domain import Granularity
+from memsvc.domain.text import words
+
+FUZZY = 0.88  # difflib ratio for a misspelt name to still link
+
+
+@dataclass(slots=True)
+class ScopeGraph:
+    graph: nx.Graph
+    names: dict[str, str]  # normalised name or alias -> entity id
+    turn_seqs: dict[str, int]  # turn node id -> seq
+
+
+class GraphCache:
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[tuple[str, str | None], tuple[tuple[int, ...], ScopeGraph]] = (
+            OrderedDict()
+        )
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, ctx: QueryContext) -> ScopeGraph:
+        scope = ctx.query.scope
+        key = (scope.tenant_id, scope.user_id)
+        stamp = ctx.uow.vectors.versions(
+            scope.user_id, [str(Granularity.ENTITY), str(Granularity.RELATION)]
+        )
+        with self._lock:
+            cached = self._items.get(key)
+            if cached and cached[0] == stamp:
+                self._items.move_to_end(key)
+                return cached[1]
+        built = build_graph(ctx)
+        with self._lock:
+            self._items[key] = (stamp, built)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return built
+
+
+def build_graph(ctx: QueryContext) -> ScopeGraph:
+    scope = ctx.query.scope
+    where = UnitFilter(user_id=scope.user_id, granularities=(Granularity.ENTITY,))
+    entities = ctx.uow.units.find(where)
+    relations = ctx.uow.units.find(
+        UnitFilter(user_id=scope.user_id, granularities=(Granularity.RELATION,))
+    )
+    graph: nx.Graph = nx.Graph()
+    names: dict[str, str] = {}
+    mentioned: set[str] = set()
+    for entity in entities:
+        graph.add_node(entity.id, kind="entity")
+        for name in [
+            entity.attributes.get("name", entity.content),
+            *entity.attributes.get("aliases", []),
+        ]:
+            names.setdefault(" ".join(words(str(name))), entity.id)
+        for turn in entity.provenance.sources:
+            graph.add_edge(entity.id, turn, weight=1.0)
+            mentioned.add(turn)
+    for rel in relations:
+        a, b = rel.attributes.get("source_id"), rel.attributes.get("target_id")
+        if a and b:
+            graph.add_edge(a, b, weight=2.0)
+        for turn in rel.provenance.sources:
+            for end in (a, b):
+                if end:
+                    graph.add_edge(end, turn, weight=1.0)
+                    mentioned.add(turn)
+    turn_seqs = ctx.uow.units.seqs_of(mentioned, UnitFilter(granularities=(Granularity.TURN,)))
+    graph.remove_nodes_from([t for t in mentioned if t not in turn_seqs])
+    return ScopeGraph(graph, names, turn_seqs)
+
+
+def link(text: str, names: dict[str, str]) -> dict[str, str]:
+    """Entity ids named in `text` (exact or alias n-grams, then close spellings of words)."""
+    tokens = words(text)
+    found: dict[str, str] = {}
+    for n in (3, 2, 1):
+        for i in range(len(tokens) - n + 1):
+            gram = " ".join(tokens[i : i + n])
+            if gram in names:
+                found.setdefault(names[gram], gram)
+    if not found:
+        singles = [name for name in names if " " not in name and len(name) > 3]
+        for token in tokens:
+            if len(token) > 3:
+                close = difflib.get_close_matches(token, singles, n=1, cutoff=FUZZY)
+                if close:
+                    found.setdefault(names[close[0]], close[0])
+    return found
+
+
+def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
+    """Add the `graph` list (turns by PPR mass); returns the linked entity names."""
+    scoped = cache.get(ctx)
+    seeds = link(ctx.query.text, scoped.names)
+    if not seeds or scoped.graph.number_of_edges() == 0:
+        out.turns["graph"] = []
+        return []
+    personal = {node: 1.0 for node in seeds if node in scoped.graph}
+    if not personal:
+        out.turns["graph"] = []
+        return []
+    mass = nx.pagerank(scoped.graph, alpha=0.5, personalization=personal, weight="weight")
+    ranked = sorted(
+        (
+            (scoped.turn_seqs[node], score)
+            for node, score in mass.items()
+            if node in scoped.turn_seqs
+        ),
+        key=lambda item: -item[1],
+    )[:top]
+    items: list[Item] = [(seq, score, rank) for rank, (seq, score) in enumerate(ranked, 1)]
+    out.turns["graph"] = items
+    return sorted(set(seeds.values()))

@@ -1,0 +1,107 @@
+"""Retrievers per granularity. Each returns ranked lists (best first) of turn seqs — the
+values an agent reads — so that lists from different granularities fuse in one RRF:
+
+- `turn`: the turn's own text (dense + lexical);
+- `session`: session units (mean turn vector, all turn text); every turn of a session found at
+  rank r gets rank r (a session prior);
+- `fact` / `topic` (key expansion): a derived unit found at rank r lends that rank to the turns
+  it came from, and the hit remembers the key that matched;
+- `time`: dense + lexical restricted to the query's time window.
+
+Units that are answers in their own right (procedures) come back as `direct` lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from memsvc.retrieval.fusion import rrf
+from memsvc.retrieval.hybrid import QueryContext, hybrid_lists, unit_filter
+from memsvc.stores.units import UnitFilter
+
+from memsvc.domain import Granularity, MemoryUnit, TimeWindow
+
+Item = tuple[int, float, int]  # (turn seq, score, rank)
+
+
+@dataclass(slots=True)
+class Lists:
+    """What the retrievers found: lists over turns, lists of direct units, matched keys."""
+
+    turns: dict[str, list[Item]] = field(default_factory=dict)
+    direct: dict[str, list[Item]] = field(default_factory=dict)
+    keys: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # seq -> (rank, list, key)
+
+    def key(self, seq: int, rank: int, name: str, text: str) -> None:
+        if seq not in self.keys or rank < self.keys[seq][0]:
+            self.keys[seq] = (rank, name, text)
+
+
+def _ranked(pairs: list[tuple[int, float]]) -> list[Item]:
+    return [(seq, score, rank) for rank, (seq, score) in enumerate(pairs, start=1)]
+
+
+def turn_lists(ctx: QueryContext, out: Lists) -> None:
+    for name, pairs in hybrid_lists(ctx, Granularity.TURN).items():
+        out.turns[name] = _ranked(pairs)
+
+
+def time_lists(ctx: QueryContext, window: TimeWindow, out: Lists) -> None:
+    """Hybrid turn retrieval inside the window only (finds what the global lists missed)."""
+    timed = replace(ctx.query, time_window=window)
+    sub = QueryContext(timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates)
+    for name, pairs in hybrid_lists(sub, Granularity.TURN).items():
+        out.turns[name.replace("turn.", "time.")] = _ranked(pairs)
+
+
+def session_lists(ctx: QueryContext, out: Lists, top: int = 20) -> list[int]:
+    """Rank sessions (dense + lexical fused), then give each session's turns its rank.
+    Returns the ranked session seqs."""
+    fused = rrf(hybrid_lists(ctx, Granularity.SESSION), depth=ctx.candidates)[:top]
+    sessions = ctx.uow.units.by_seqs(f.key for f in fused)
+    turn_seqs = _source_turns(ctx, [sessions[f.key] for f in fused if f.key in sessions])
+    items: list[Item] = []
+    for rank, entry in enumerate(fused, start=1):
+        unit = sessions.get(entry.key)
+        if unit is None:
+            continue
+        items += [(seq, entry.score, rank) for seq in turn_seqs.get(unit.id, [])]
+    out.turns["session"] = items
+    return [f.key for f in fused]
+
+
+def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> None:
+    """Key expansion: derived units (facts, topics) found by the query point at their turns."""
+    lists = hybrid_lists(ctx, granularity)
+    found = ctx.uow.units.by_seqs(seq for pairs in lists.values() for seq, _ in pairs)
+    turn_seqs = _source_turns(ctx, list(found.values()))
+    for name, pairs in lists.items():
+        items: list[Item] = []
+        for rank, (seq, score) in enumerate(pairs, start=1):
+            unit = found.get(seq)
+            if unit is None:
+                continue
+            for turn in turn_seqs.get(unit.id, []):
+                items.append((turn, score, rank))
+                out.key(turn, rank, name, unit.content)
+        out.turns[name] = items
+
+
+def direct_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> None:
+    for name, pairs in hybrid_lists(ctx, granularity).items():
+        out.direct[name] = _ranked(pairs)
+
+
+def _source_turns(ctx: QueryContext, units: Iterable[MemoryUnit]) -> dict[str, list[int]]:
+    """unit id -> seqs of the visible turns it was derived from, in source order."""
+    units = list(units)
+    ids = [s for u in units for s in u.provenance.sources]
+    where: UnitFilter = replace(
+        unit_filter(ctx.query, Granularity.TURN),
+        occurred_from=None,
+        occurred_to=None,
+        valid_at=None,
+    )
+    seqs = ctx.uow.units.seqs_of(ids, where)
+    return {u.id: [seqs[s] for s in u.provenance.sources if s in seqs] for u in units}

@@ -1,0 +1,178 @@
+"""The query router: which retrievers run, with which weights, and why.
+
+It reads (a) features of the query text — a time expression, aggregation ("how many",
+"all", "total"), preference or recommendation requests, how-to requests, questions about
+what the assistant said, named entities — and (b) the score distribution of a cheap first
+pass (as in MemGAS): the normalised entropy of the top-k cosine similarities of turns. A
+peaked distribution means one place answers; a flat one means the answer is spread out, so
+the search goes wider (more weight on sessions, diversity over sessions).
+
+Deterministic and inspectable: the route lists its weights, the features and the reasons.
+`mode="turn"` is the plain hybrid baseline; `mode="all"` runs every retriever with fixed
+weights and no routing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from memsvc.domain import Route, TimeWindow
+from memsvc.domain.timeexpr import query_window
+
+AGGREGATION = re.compile(
+    r"\b(how many|how much|how often|number of|in total|total|altogether|combined|all (?:the|of|my)"
+    r"|every|each|list|sum of|count)\b",
+    re.I,
+)
+TEMPORAL = re.compile(
+    r"\b(when|what (?:date|day|time|month|year)|how long|how many (?:days|weeks|months|years)"
+    r"|before|after|earlier|later|first|last time|most recent(?:ly)?|latest|order|ago|since"
+    r"|until)\b",
+    re.I,
+)
+PREFERENCE = re.compile(
+    r"\b(recommend|suggest|suggestion|any (?:tips|ideas|advice)|what should i|ideas? for"
+    r"|prefer|favou?rite|would i (?:like|enjoy))\b",
+    re.I,
+)
+HOWTO = re.compile(
+    r"\b(how (?:do|can|should) (?:i|we|you)|how to|steps? (?:to|for)"
+    r"|procedure|instructions?)\b",
+    re.I,
+)
+ASSISTANT = re.compile(
+    r"\b(you (?:told|said|suggested|recommended|mentioned|gave|listed"
+    r"|provided|wrote)|remind me (?:what|of) you|our (?:previous|last) "
+    r"(?:chat|conversation))\b",
+    re.I,
+)
+ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+ALL_WEIGHTS = {
+    "turn.dense": 1.0,
+    "turn.lexical": 1.0,
+    "session": 0.5,
+    "fact.dense": 0.5,
+    "fact.lexical": 0.5,
+    "topic.dense": 0.3,
+    "topic.lexical": 0.3,
+    "time.dense": 1.0,
+    "time.lexical": 1.0,
+    "graph": 0.5,
+    "procedure.dense": 1.0,
+    "procedure.lexical": 1.0,
+}
+
+
+@dataclass(slots=True)
+class Features:
+    window: TimeWindow | None = None
+    temporal: bool = False
+    aggregation: bool = False
+    preference: bool = False
+    howto: bool = False
+    assistant: bool = False
+    entities: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "time_window": [
+                self.window.start.isoformat() if self.window and self.window.start else None,
+                self.window.end.isoformat() if self.window and self.window.end else None,
+            ]
+            if self.window
+            else None,
+            "temporal": self.temporal,
+            "aggregation": self.aggregation,
+            "preference": self.preference,
+            "howto": self.howto,
+            "assistant": self.assistant,
+            "entities": self.entities,
+        }
+
+
+def features(text: str, now: datetime) -> Features:
+    return Features(
+        window=query_window(text, now),
+        temporal=bool(TEMPORAL.search(text)),
+        aggregation=bool(AGGREGATION.search(text)),
+        preference=bool(PREFERENCE.search(text)),
+        howto=bool(HOWTO.search(text)),
+        assistant=bool(ASSISTANT.search(text)),
+        entities=list(dict.fromkeys(m.group(0) for m in ENTITY.finditer(text))),
+    )
+
+
+def entropy(scores: list[float], temperature: float = 0.05) -> float:
+    """Normalised entropy (0 = one clear winner, 1 = flat) of softmax(scores / temperature)."""
+    if len(scores) < 2:
+        return 0.0
+    top = max(scores)
+    weights = [math.exp((s - top) / temperature) for s in scores]
+    total = sum(weights)
+    probs = [w / total for w in weights]
+    return -sum(p * math.log(p) for p in probs if p > 0) / math.log(len(probs))
+
+
+@dataclass(slots=True)
+class Plan:
+    """A route plus the switches the searcher needs beyond list weights."""
+
+    route: Route
+    diversify: bool = False
+    window: TimeWindow | None = None
+
+
+FLAT = 0.8  # first-pass entropy above this counts as "spread out"
+
+
+def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
+    """Decide the route. `first_pass` are the top-k turn cosine similarities."""
+    spread = entropy(first_pass)
+    info = {**feats.as_dict(), "first_pass_entropy": round(spread, 3)}
+    if mode == "turn":
+        weights = {"turn.dense": 1.0, "turn.lexical": 1.0}
+        return Plan(Route("turn", weights, ["mode=turn: plain hybrid over turns"], info))
+    if mode == "all":
+        return Plan(
+            Route("all", dict(ALL_WEIGHTS), ["mode=all: every retriever, fixed weights"], info),
+            window=feats.window,
+        )
+    weights = {
+        "turn.dense": 1.0,
+        "turn.lexical": 1.0,
+        "session": 0.5,
+        "fact.dense": 0.5,
+        "fact.lexical": 0.5,
+    }
+    reasons = ["turns (dense+lexical), session prior and fact keys always run"]
+    diversify = False
+    if feats.window is not None:
+        weights |= {"time.dense": 1.0, "time.lexical": 1.0}
+        reasons.append(f"time expression '{feats.window.source}': search inside its window too")
+    if feats.aggregation or spread > FLAT:
+        weights["session"] = 1.0
+        weights |= {"topic.dense": 0.3, "topic.lexical": 0.3}
+        diversify = True
+        why = "aggregation words" if feats.aggregation else f"flat first pass ({spread:.2f})"
+        reasons.append(f"{why}: weigh sessions up and diversify over sessions")
+    if feats.entities:
+        weights["graph"] = 0.5
+        reasons.append(f"entities {feats.entities}: graph walk from them")
+    if feats.howto:
+        weights |= {"procedure.dense": 1.0, "procedure.lexical": 1.0}
+        reasons.append("how-to request: procedures")
+    name = "+".join(
+        k
+        for k, v in (
+            ("time", feats.window),
+            ("wide", diversify),
+            ("graph", feats.entities),
+            ("howto", feats.howto),
+        )
+        if v
+    )
+    return Plan(Route(name or "focused", weights, reasons, info), diversify, feats.window)
