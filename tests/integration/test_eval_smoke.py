@@ -214,3 +214,31 @@ def test_qa_answers_and_judges_through_an_openai_compatible_server(
     reader_prompt = requests[0].body["messages"][1]["content"]
     assert "Question: What is the name of the puppy I adopted?" in reader_prompt
     assert "[2023-05-20" in reader_prompt  # memories carry their dates
+
+
+def test_url_runs_the_same_evaluation_against_a_server_over_http(tmp_path: Path) -> None:
+    from memsvc.api.app import create_app
+
+    from memsvc.bootstrap import build
+    from tests.servers import app_server
+
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    container = build(_settings(tmp_path / "server"))
+    try:
+        with app_server(create_app(container=container)) as base_url:
+            config = RunConfig(
+                kind="longmemeval",
+                data=data,
+                cache_dir=tmp_path / "cache",
+                url=base_url,
+                progress=False,
+                settings=_settings(tmp_path),
+            )
+            result = run(config)
+    finally:
+        container.close()
+    assert result.ingest.database == base_url
+    assert result.ingest.scopes_ingested == 3
+    assert result.summaries["memsvc"].overall["session_recall_all@5"] == 1.0
+    assert result.systems["memsvc"].texts["q1"]  # hits came back over HTTP
