@@ -13,8 +13,11 @@ from sqlalchemy.engine import make_url
 
 from memsvc.domain.ports import Embedder
 from memsvc.embedding import CachedEmbedder, build_embedder
+from memsvc.llm import OpenAICompatibleLLM, TokenCounter, build_llm
+from memsvc.operations.decide import FactDecider
 from memsvc.operations.derive import DerivedWriter
 from memsvc.operations.editing import Editor
+from memsvc.operations.extract.llm import LLMExtractor
 from memsvc.operations.extract.rules import RulesExtractor
 from memsvc.operations.extraction import Extraction
 from memsvc.operations.graph import GraphService
@@ -46,9 +49,13 @@ class Container:
     keys: KeyRepository
     runner: InProcessRunner
     service: MemoryService
+    llm: OpenAICompatibleLLM | None = None  # the extraction LLM, when configured
+    tokens: TokenCounter | None = None  # LLM tokens used per scope ("tenant/user")
 
     def close(self) -> None:
         self.runner.stop()
+        if self.llm is not None:
+            self.llm.close()
         self.service.flush()
         self.index.close()
         self.embedder.close()
@@ -75,7 +82,8 @@ def build(
     )
     index = FaissVectorIndex(read, cached.dim, _index_dir(url), instance_id(write))
     uow = UnitOfWorkFactory(write, read, index, cached.name)
-    extraction = Extraction(uow, DerivedWriter(cached), RulesExtractor())
+    tokens = TokenCounter()
+    extraction, llm = _extraction(settings, uow, cached, tokens)
     handlers = {"extract": extraction.handle}
     jobs = settings.jobs
     runner = InProcessRunner(
@@ -99,8 +107,38 @@ def build(
     if jobs.run_in_process:
         runner.start()
     return Container(
-        settings, write, read, cached, index, uow, KeyRepository(write), runner, service
+        settings,
+        write,
+        read,
+        cached,
+        index,
+        uow,
+        KeyRepository(write),
+        runner,
+        service,
+        llm,
+        tokens,
     )
+
+
+def _extraction(
+    settings: Settings, uow: UnitOfWorkFactory, embedder: Embedder, tokens: TokenCounter
+) -> tuple[Extraction, OpenAICompatibleLLM | None]:
+    """Rules extraction, or `llm` extraction with its decision step and the rules extractor as
+    fallback when `extraction.extractor` is "llm" and an endpoint is configured."""
+    writer = DerivedWriter(embedder)
+    llm = build_llm(settings.llm) if settings.extraction.extractor == "llm" else None
+    if llm is None:
+        if settings.extraction.extractor == "llm":
+            logger.warning("extractor 'llm' needs MEMSVC_LLM_BASE_URL; using 'rules'")
+        return Extraction(uow, writer, RulesExtractor()), None
+    budget, reply = settings.extraction.budget_tokens, settings.llm.max_tokens
+    extractor = LLMExtractor(llm, budget_tokens=budget, reply_tokens=reply, tokens=tokens)
+    decider = FactDecider(
+        uow, embedder, llm, tokens=tokens, budget_tokens=budget, reply_tokens=reply
+    )
+    fallback = RulesExtractor()
+    return Extraction(uow, writer, extractor, fallback=fallback, decider=decider), llm
 
 
 def _index_dir(url: str) -> Path | None:

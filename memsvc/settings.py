@@ -56,6 +56,9 @@ class JobSettings(BaseModel):
 
 class ExtractionSettings(BaseModel):
     extractor: str = "rules"  # "rules", or "llm" (needs MEMSVC_LLM_BASE_URL; falls back to rules)
+    # Tokens of one LLM extraction or decision call, prompt plus reply (the reply gets at most
+    # half, and at most llm.max_tokens); the turns of longer sessions are cut to fit.
+    budget_tokens: int = Field(8000, ge=256)
 
 
 class Settings(BaseSettings):

@@ -1,12 +1,19 @@
 """Extraction of one session: run the configured extractor over the session's turns (with the
-scope's known entities as gazetteer) and write what it found as derived units."""
+scope's known entities as gazetteer) and write what it found as derived units.
+
+With a `decider` (the `llm` extractor's decision step), fact drafts are first compared with
+the scope's similar facts and ADDed, UPDATEd, SUPERSEDEd or NOOPed (see `decide.py`); the
+decisions are made before the write transaction opens, so an LLM call never holds the lock.
+A fallback result is written as is. Counts report `tokens` when an LLM was called."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from memsvc.operations.derive import DerivedWriter, drafts
+from memsvc.operations.decide import FactDecider
+from memsvc.operations.derive import DerivedWriter, Draft, drafts
+from memsvc.operations.extract.llm import combine, usage_dict, usage_of
 from memsvc.operations.extract.types import (
     ExtractionContext,
     ExtractionResult,
@@ -19,6 +26,7 @@ from memsvc.stores.uow import UnitOfWorkFactory
 from memsvc.domain import Granularity, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.llm import TokenUsage
 
 logger = logging.getLogger(__name__)
 ENTITY_TYPES = {"person", "place", "organisation", "product", "pet", "event", "other"}
@@ -31,11 +39,13 @@ class Extraction:
         writer: DerivedWriter,
         extractor: Extractor,
         fallback: Extractor | None = None,
+        decider: FactDecider | None = None,
     ) -> None:
         self._uow = uow
         self._writer = writer
         self._extractor = extractor
         self._fallback = fallback
+        self._decider = decider
 
     def run_session(self, scope: Scope, job_id: str | None = None) -> dict[str, Any]:
         """Extract from every live turn of `scope.session_id`; safe to run again."""
@@ -63,25 +73,44 @@ class Extraction:
                 | {str(t.attributes.get("role")) for t in turns if t.attributes.get("speaker")}
             ),
         )
-        result, note = self._extract(turns, context)
+        result, failure = self._extract(turns, context)
         items = drafts(result, scope, {t.id: t.occurred_at for t in turns if t.occurred_at})
-        vectors = self._writer.embed(items)
-        with self._uow(scope.tenant_id) as uow:
-            counts = self._writer.write(uow, items, vectors, job_id=job_id)
-            uow.commit()
-        return {"turns": len(turns), "producer": result.producer, **counts.as_dict(), **note}
+        counts, spent = self._write(scope, items, job_id, decide=failure is None)
+        out = {"turns": len(turns), "producer": result.producer, **counts}
+        if failure is not None and self._fallback is not None:
+            out.update(fallback=self._fallback.name, error=f"{type(failure).__name__}: {failure}")
+        tokens = combine(usage_of(result), usage_of(failure), spent)
+        if tokens.calls:
+            out["tokens"] = usage_dict(tokens)
+        return out
 
-    def _extract(self, turns: list, context: ExtractionContext) -> tuple[ExtractionResult, dict]:
+    def _write(
+        self, scope: Scope, items: list[Draft], job_id: str | None, decide: bool
+    ) -> tuple[dict[str, Any], TokenUsage]:
+        """Write the drafts (through the decider when there is one); counts and tokens spent."""
+        vectors = self._writer.embed(items)
+        plan = self._decider.plan(scope, items, vectors) if self._decider and decide else None
+        with self._uow(scope.tenant_id) as uow:
+            if plan is None or self._decider is None:
+                counts = self._writer.write(uow, items, vectors, job_id=job_id).as_dict()
+            else:
+                counts = self._decider.apply(uow, self._writer, plan, job_id)
+            uow.commit()
+        return counts, plan.usage if plan is not None else TokenUsage()
+
+    def _extract(
+        self, turns: list, context: ExtractionContext
+    ) -> tuple[ExtractionResult, UnavailableError | None]:
+        """The extractor's result, or the fallback's and the error that caused it."""
         try:
-            return self._extractor.extract(turns, context), {}
+            return self._extractor.extract(turns, context), None
         except UnavailableError as exc:  # the LLM failed after its retry: fall back, say so
             if self._fallback is None:
                 raise
             logger.warning(
                 "extractor %s failed (%s); using %s", self._extractor.name, exc, self._fallback.name
             )
-            note = {"fallback": self._fallback.name, "error": f"{type(exc).__name__}: {exc}"}
-            return self._fallback.extract(turns, context), note
+            return self._fallback.extract(turns, context), exc
 
     def handle(self, job: Job, ctx: JobContext) -> dict[str, Any]:
         """Job handler for kind `extract`."""
