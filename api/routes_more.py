@@ -16,6 +16,8 @@ from memsvc.schemas import (
     JobRequest,
     Neighbourhood,
     OutcomeRequest,
+    RevertOut,
+    StatsOut,
     Unit,
 )
 
@@ -46,6 +48,20 @@ def get_job(job_id: str, svc: ServiceDep, who: PrincipalDep) -> JobOut:
 @router.post("/v1/jobs/{job_id}/cancel", tags=["jobs"])
 def cancel_job(job_id: str, svc: ServiceDep, who: PrincipalDep) -> JobOut:
     return handlers.cancel_job(svc, who, job_id)
+
+
+@router.post("/v1/jobs/{job_id}/revert", tags=["jobs"])
+def revert_job(job_id: str, svc: ServiceDep, who: PrincipalDep) -> RevertOut:
+    """Undo a finished consolidate, compress or forget job exactly; 409 if it cannot be."""
+    return handlers.revert_job(svc, who, job_id)
+
+
+@router.get("/v1/stats", tags=["jobs"])
+def stats(
+    svc: ServiceDep, who: PrincipalDep, user_id: Id | None = None, agent_id: Id | None = None
+) -> StatsOut:
+    """Memory health of a scope: counts, duplicate rate, shares, the last job of each kind."""
+    return handlers.stats(svc, who, user_id, agent_id)
 
 
 @router.get("/v1/graph/entities", tags=["graph"])

@@ -23,6 +23,7 @@ from memsvc.operations.extraction import Extraction
 from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
+from memsvc.operations.lifecycle import Lifecycle
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService
@@ -51,9 +52,12 @@ class Container:
     service: MemoryService
     llm: OpenAICompatibleLLM | None = None  # the extraction LLM, when configured
     tokens: TokenCounter | None = None  # LLM tokens used per scope ("tenant/user")
+    lifecycle: Lifecycle | None = None  # closed with the container (its summary LLM)
 
     def close(self) -> None:
         self.runner.stop()
+        if self.lifecycle is not None:
+            self.lifecycle.close()
         if self.llm is not None:
             self.llm.close()
         self.service.flush()
@@ -84,7 +88,8 @@ def build(
     uow = UnitOfWorkFactory(write, read, index, cached.name)
     tokens = TokenCounter()
     extraction, llm = _extraction(settings, uow, cached, tokens)
-    handlers = {"extract": extraction.handle}
+    lifecycle = Lifecycle(uow, cached, settings.lifecycle, settings.llm)
+    handlers = {"extract": extraction.handle, **lifecycle.handlers}
     jobs = settings.jobs
     runner = InProcessRunner(
         JobStore(write),
@@ -94,18 +99,22 @@ def build(
         stale_after_s=jobs.stale_after_s,
         max_attempts=jobs.max_attempts,
     )
+    job_service = JobService(uow, runner, frozenset(handlers))
+    lifecycle.bind(job_service, runner.store.tenants, runner.stopping)
     service = MemoryService(
         uow=uow,
         ingestor=Ingestor(uow, cached),
         editor=Editor(uow, cached),
         searcher=Searcher(uow, index, cached, settings.retrieval),
         extraction=extraction,
-        jobs=JobService(uow, runner, frozenset(handlers)),
+        jobs=job_service,
         graph=GraphService(uow),
         limits=settings.limits,
+        lifecycle=lifecycle,
     )
     if jobs.run_in_process:
         runner.start()
+        lifecycle.start_scheduler()
     return Container(
         settings,
         write,
@@ -118,6 +127,7 @@ def build(
         service,
         llm,
         tokens,
+        lifecycle=lifecycle,
     )
 
 

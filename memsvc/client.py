@@ -33,8 +33,10 @@ from memsvc.schemas import (
     Neighbourhood,
     OutcomeRequest,
     Provenance,
+    RevertOut,
     SearchRequest,
     SearchResult,
+    StatsOut,
     Unit,
     UnitPage,
     UpdateRequest,
@@ -311,6 +313,32 @@ class _Api:
             )
         )
 
+    def revert_job(self, job_id: str) -> RevertOut:
+        """Undo a finished consolidate, compress or forget job exactly (ConflictError if it
+        cannot be: not finished, already reverted, purged something, or changed since)."""
+        return self._run(
+            _Call(
+                "POST",
+                f"/v1/jobs/{job_id}/revert",
+                _REVERT,
+                lambda s, w: handlers.revert_job(s, w, job_id),
+            )
+        )
+
+    def stats(self, *, user_id: str | None = None, agent_id: str | None = None) -> StatsOut:
+        """Memory health of a scope: counts by kind/granularity/status, duplicate rate,
+        superseded and archived shares, the last job of each kind."""
+        params = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id)) if v}
+        return self._run(
+            _Call(
+                "GET",
+                "/v1/stats",
+                _STATS,
+                lambda s, w: handlers.stats(s, w, user_id, agent_id),
+                params=params,
+            )
+        )
+
     # -- graph and procedures -------------------------------------------------------------
     def entities(
         self, *, user_id: str | None = None, name: str | None = None, limit: int = 100
@@ -377,6 +405,8 @@ _JOBS = TypeAdapter(list[JobOut])
 _UNITS = TypeAdapter(list[Unit])
 _ENTITY = TypeAdapter(EntityOut)
 _NEIGHBOURS = TypeAdapter(Neighbourhood)
+_REVERT = TypeAdapter(RevertOut)
+_STATS = TypeAdapter(StatsOut)
 
 
 class Memory(_Api):

@@ -22,8 +22,10 @@ from memsvc.schemas import (
     Neighbourhood,
     OutcomeRequest,
     Provenance,
+    RevertOut,
     SearchRequest,
     SearchResult,
+    StatsOut,
     StatusName,
     Unit,
     UnitPage,
@@ -114,6 +116,19 @@ def get_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
 
 def cancel_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
     return JobOut.from_domain(svc.jobs.cancel(who.tenant_id, job_id))
+
+
+def revert_job(svc: MemoryService, who: Principal, job_id: str) -> RevertOut:
+    result = svc.revert_job(who.tenant_id, job_id, who.key_id)
+    return RevertOut(
+        job=JobOut.from_domain(result.job), restored=result.restored, removed=result.removed
+    )
+
+
+def stats(
+    svc: MemoryService, who: Principal, user_id: str | None, agent_id: str | None
+) -> StatsOut:
+    return StatsOut.from_domain(svc.stats(d.Scope(who.tenant_id, user_id, agent_id)))
 
 
 def entities(

@@ -426,3 +426,49 @@ class Neighbourhood(BaseModel):
 class OutcomeRequest(_Model):
     outcome: Literal["success", "failure"]
     notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class RevertOut(BaseModel):
+    """The reverted job (its counts now say when and by whom) and what the revert did."""
+
+    job: JobOut
+    restored: int = Field(description="Memories set back to their state before the job.")
+    removed: int = Field(description="Memories the job had created, removed again.")
+
+
+class StatsOut(BaseModel):
+    """Memory health of a scope."""
+
+    user_id: str | None
+    agent_id: str | None
+    total: int
+    by_kind: dict[str, int]
+    by_granularity: dict[str, int]
+    by_status: dict[str, int]
+    by_granularity_status: dict[str, dict[str, int]]
+    active_facts: int
+    duplicate_pairs: int = Field(description="Pairs of active facts above the merge threshold.")
+    duplicate_rate: float = Field(description="Share of active facts with a near-duplicate.")
+    duplicate_sampled: bool
+    superseded_share: float = Field(description="Superseded among memories not deleted.")
+    archived_share: float = Field(description="Archived among memories not deleted.")
+    last_jobs: dict[str, JobOut | None]
+
+    @classmethod
+    def from_domain(cls, stats: Any) -> StatsOut:
+        return cls(
+            user_id=stats.scope.user_id,
+            agent_id=stats.scope.agent_id,
+            total=stats.total,
+            by_kind=stats.by_kind,
+            by_granularity=stats.by_granularity,
+            by_status=stats.by_status,
+            by_granularity_status=stats.by_granularity_status,
+            active_facts=stats.active_facts,
+            duplicate_pairs=stats.duplicate_pairs,
+            duplicate_rate=stats.duplicate_rate,
+            duplicate_sampled=stats.duplicate_sampled,
+            superseded_share=stats.superseded_share,
+            archived_share=stats.archived_share,
+            last_jobs={k: JobOut.from_domain(j) if j else None for k, j in stats.last_jobs.items()},
+        )

@@ -14,6 +14,7 @@ from memsvc.domain import (
     Scope,
     SearchQuery,
     SearchResult,
+    UnavailableError,
     UpdateCommand,
     ValidationError,
 )
@@ -23,6 +24,7 @@ from memsvc.operations.extraction import Extraction
 from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
+from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
 from memsvc.retrieval.searcher import Searcher
 from memsvc.settings import LimitSettings
 from memsvc.stores.units import UnitFilter
@@ -40,6 +42,7 @@ class MemoryService:
         jobs: JobService,
         graph: GraphService,
         limits: LimitSettings,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         self._uow = uow
         self._ingestor = ingestor
@@ -49,6 +52,7 @@ class MemoryService:
         self.jobs = jobs
         self.graph = graph
         self._limits = limits
+        self._lifecycle = lifecycle
 
     def add(self, cmd: AddCommand) -> AddResult:
         """Store messages as turns of a session (created when absent); idempotent. Then
@@ -63,6 +67,8 @@ class MemoryService:
         elif cmd.extract == "async":
             result.job_id = self.jobs.create(scope, "extract").id
             result.extraction = "queued"
+        if self._lifecycle is not None and result.created:
+            self._lifecycle.after_add(scope)  # threshold triggers (off unless configured)
         return result
 
     def extract(self, scope: Scope) -> dict[str, object]:
@@ -73,6 +79,19 @@ class MemoryService:
         self, scope: Scope, kind: str, params: dict | None = None, dry_run: bool = False
     ) -> Job:
         return self.jobs.create(scope, kind, params, dry_run)
+
+    def revert_job(self, tenant_id: str, job_id: str, actor: str | None = None) -> RevertResult:
+        """Undo a finished consolidate/compress/forget job exactly (409 if it cannot be)."""
+        return self._require_lifecycle().revert(tenant_id, job_id, actor)
+
+    def stats(self, scope: Scope) -> HealthStats:
+        """Memory health of a scope: counts, duplicate rate, shares, last job per kind."""
+        return self._require_lifecycle().stats(scope, self.jobs.kinds)
+
+    def _require_lifecycle(self) -> Lifecycle:
+        if self._lifecycle is None:
+            raise UnavailableError("lifecycle jobs are not configured in this service")
+        return self._lifecycle
 
     def search(self, query: SearchQuery) -> SearchResult:
         self._check_search(query)

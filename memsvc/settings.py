@@ -7,6 +7,7 @@ Nested sections use one underscore after the section name: `MEMSVC_LLM_BASE_URL`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,61 @@ class ExtractionSettings(BaseModel):
     budget_tokens: int = Field(8000, ge=256)
 
 
+class RetentionPolicy(BaseModel):
+    """Forgetting: retention R = exp(-dt / S), S = base_days * strength * (1 + importance_gain *
+    importance) * (1 + access_gain * access_count), dt in days since the last access (else since
+    the unit was learned, or occurred with `age_from="occurred"`). R below `archive_below`:
+    archived; archived for `grace_days`: purged (if `purge`; turns only with `purge_turns`).
+    Pinned units are never touched."""
+
+    base_days: float = Field(30.0, gt=0)
+    importance_gain: float = Field(2.0, ge=0)
+    access_gain: float = Field(1.0, ge=0)
+    archive_below: float = Field(0.05, ge=0, le=1)
+    grace_days: float = Field(30.0, ge=0)
+    purge: bool = True
+    purge_turns: bool = False  # turns are archived, never dropped, unless the policy says so
+    age_from: Literal["learned", "occurred"] = "learned"
+    granularities: list[str] = [
+        "turn",
+        "session",
+        "topic",
+        "fact",
+        "entity",
+        "relation",
+        "procedure",
+    ]
+
+
+class LifecycleSettings(BaseModel):
+    """Consolidation, forgetting and compression jobs, and what triggers them."""
+
+    batch_size: int = Field(100, ge=1, le=10_000)  # units (or groups) per transaction
+    merge_similarity: float = Field(0.9, gt=0, le=1)  # cosine, with the word overlap below
+    merge_overlap: float = Field(0.5, ge=0, le=1)  # content-word Jaccard of the two texts
+    merge_similarity_alone: float = Field(0.97, gt=0, le=1)  # cosine enough without overlap
+    summary_chars: int = Field(700, ge=80)
+    topic_distance: float = Field(0.5, gt=0, le=2)  # cosine distance, average linkage
+    topic_min_sessions: int = Field(2, ge=2)
+    retention: RetentionPolicy = RetentionPolicy()
+    # Per-tenant overrides of `retention` fields: {"acme": {"grace_days": 7}}.
+    retention_by_tenant: dict[str, dict[str, Any]] = {}
+    # Thresholds: after this many new turns in a user scope since the last job of a kind in
+    # `threshold_kinds` for that scope, queue one. 0 turns the trigger off.
+    after_turns: int = Field(0, ge=0)
+    threshold_kinds: list[str] = ["compress", "consolidate"]
+    # Schedule: job kind -> seconds between tenant-wide runs, e.g. {"forget": 86400}. Empty: off.
+    schedule: dict[str, float] = {}
+    schedule_check_s: float = Field(60.0, gt=0)
+
+    def retention_for(self, tenant_id: str) -> RetentionPolicy:
+        """The tenant's retention policy: the defaults with its overrides applied."""
+        override = self.retention_by_tenant.get(tenant_id)
+        if not override:
+            return self.retention
+        return RetentionPolicy.model_validate({**self.retention.model_dump(), **override})
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MEMSVC_",
@@ -81,6 +137,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     jobs: JobSettings = JobSettings()
     extraction: ExtractionSettings = ExtractionSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from memsvc.stores.tables import JobRow
+from memsvc.stores.tables import JobRow, UnitRow
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +99,13 @@ class JobRepository:
         wanted = _scope_json(scope)
         return next((_to_job(r) for r in rows if (r.scope or {}) == wanted), None)
 
+    def annotate(self, job_id: str, counts: dict[str, Any]) -> Job:
+        """Add entries to a job's counts (e.g. that a finished job was reverted)."""
+        row = self._row(job_id)
+        row.counts = {**(row.counts or {}), **counts}
+        row.updated_at = utcnow()
+        return _to_job(row)
+
     def cancel(self, job_id: str) -> Job:
         row = self._row(job_id)
         if JobStatus(row.status) not in FINISHED:
@@ -140,6 +147,29 @@ class JobStore:
             if not claimed:
                 return None
             return _to_job(session.get_one(JobRow, job_id))
+
+    def claim_job(self, job_id: str, worker: str) -> Job | None:
+        """Take one given queued job (a foreground `memsvc jobs run`), or None if it is gone."""
+        with self._sessions() as session, session.begin():
+            now = utcnow()
+            claimed = session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    attempts=JobRow.attempts + 1,
+                    worker=worker,
+                    heartbeat_at=now,
+                    updated_at=now,
+                    started_at=now,
+                )
+            ).rowcount
+            return _to_job(session.get_one(JobRow, job_id)) if claimed else None
+
+    def tenants(self) -> list[str]:
+        """Every tenant that holds memory units (scheduled jobs run once per tenant)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(UnitRow.tenant_id).distinct()))
 
     def report(self, job_id: str, progress: float, counts: dict[str, Any]) -> JobStatus:
         """Save progress and heartbeat; returns the job's status (it may have been cancelled)."""

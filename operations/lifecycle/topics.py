@@ -1,0 +1,231 @@
+"""Topics: the sessions of a user scope clustered by their vectors (agglomerative, average
+linkage, a cosine distance threshold), each cluster of at least `topic_min_sessions` written
+as an `episodic/topic` unit: its content a summary of the member sessions (keywords, span,
+central sentences), its sources the sessions (whose sources are the turns).
+
+Re-clustering updates rather than duplicates: a topic's dedupe key is its scope and its
+anchor, the earliest session of the cluster, so a topic that gains sessions keeps its unit.
+A topic whose anchor is in no cluster any more is superseded (by the topic that now holds
+most of its sessions). A topic whose sessions and their texts did not change is left alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from memsvc.operations.editing import index_unit, record
+from memsvc.operations.lifecycle.common import (
+    JobParams,
+    Progress,
+    batches,
+    by_owner,
+    scope_filter,
+    stored_vectors,
+    touch,
+)
+from memsvc.operations.lifecycle.summarise import extractive, sentences_of
+from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
+from sklearn.cluster import AgglomerativeClustering
+
+from memsvc.domain import (
+    Granularity,
+    MemoryUnit,
+    Origin,
+    Provenance,
+    Scope,
+    Status,
+    new_id,
+)
+from memsvc.domain.jobs import Job
+from memsvc.domain.ports import Embedder
+from memsvc.domain.text import content_words
+from memsvc.domain.units import content_hash
+from memsvc.settings import LifecycleSettings
+
+REASON = "compress"
+PRODUCER = "compress/topics/1"
+KEYWORDS = 5
+Owner = tuple[str | None, str | None]
+
+
+@dataclass(slots=True)
+class TopicDraft:
+    scope: Scope
+    key: str
+    members: list[MemoryUnit]
+    summary_key: str
+    content: str = ""
+
+
+def clusters(vectors: np.ndarray, distance: float, min_size: int) -> list[list[int]]:
+    """Index groups of at least `min_size` rows; rows are L2-normalised (zero rows skipped)."""
+    usable = [i for i in range(len(vectors)) if np.linalg.norm(vectors[i]) > 0]
+    if len(usable) < max(2, min_size):
+        return []
+    model = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
+    )
+    labels = model.fit_predict(vectors[usable])
+    groups: dict[int, list[int]] = {}
+    for row, label in zip(usable, labels.tolist()):
+        groups.setdefault(label, []).append(row)
+    return [g for g in groups.values() if len(g) >= min_size]
+
+
+def _when(unit: MemoryUnit) -> datetime:
+    return unit.occurred_at or unit.created_at
+
+
+class TopicWriter:
+    def __init__(
+        self, uow: UnitOfWorkFactory, embedder: Embedder, settings: LifecycleSettings
+    ) -> None:
+        self._uow = uow
+        self._embedder = embedder
+        self._settings = settings
+
+    def run(self, job: Job, params: JobParams, progress: Progress) -> None:
+        """Cluster, then write topics in batches (one transaction each); supersede the
+        topics that vanished in the last one."""
+        drafts, vanished, existing = self.plan(job)
+        progress.counts.update({"topics": len(drafts), "topics_vanished": len(vanished)})
+        todo = [d for d in drafts if d.summary_key != _summary_key_of(d, existing)]
+        progress.counts["topics_unchanged"] = len(drafts) - len(todo)
+        if job.dry_run:
+            progress.add("would_write_topics", len(todo))
+            progress.add("would_supersede_topics", len(vanished))
+            progress.step(1.0)
+            return
+        chunks = list(batches(todo, max(1, params.batch_size // 10))) or [[]]
+        for i, chunk in enumerate(chunks):
+            for draft in chunk:
+                draft.content = self._content(draft)
+            vectors = self._embedder.embed_batch([d.content for d in chunk]) if chunk else []
+            with self._uow(job.scope.tenant_id) as uow:
+                for draft, vector in zip(chunk, vectors):
+                    progress.add(self._write(uow, draft, vector, job.id))
+                if i == len(chunks) - 1:
+                    progress.add("topics_superseded", _supersede(uow, vanished, drafts, job.id))
+                uow.commit()
+            progress.step(0.8 + 0.2 * (i + 1) / len(chunks))
+
+    def plan(self, job: Job) -> tuple[list[TopicDraft], list[MemoryUnit], dict[str, MemoryUnit]]:
+        """Topic drafts for every cluster, the active topics no cluster keeps, and the topic
+        units (any status) that already hold the drafts' keys."""
+        with self._uow(job.scope.tenant_id, write=False) as uow:
+            sessions = uow.units.find(scope_filter(job.scope, (Granularity.SESSION,)))
+            vectors = stored_vectors(uow, sessions)
+            topics = uow.units.find(scope_filter(job.scope, (Granularity.TOPIC,)))
+            row = {s.id: i for i, s in enumerate(sessions)}
+            drafts: list[TopicDraft] = []
+            for (user, agent), owned in by_owner(sessions).items():
+                scope = Scope(job.scope.tenant_id, user, agent)
+                owned.sort(key=lambda s: (_when(s), s.id))
+                matrix = vectors[[row[s.id] for s in owned]]
+                for group in clusters(
+                    matrix, self._settings.topic_distance, self._settings.topic_min_sessions
+                ):
+                    drafts.append(_draft(scope, [owned[i] for i in sorted(group)]))
+            existing = uow.units.by_dedupe_keys(d.key for d in drafts)
+        kept = {u.id for u in existing.values()}
+        vanished = [t for t in topics if t.id not in kept]
+        return drafts, vanished, existing
+
+    def _content(self, draft: TopicDraft) -> str:
+        members = draft.members
+        words = Counter(w for s in members for w in set(content_words(s.content)) if len(w) > 3)
+        keywords = [w for w, _ in words.most_common(KEYWORDS)]
+        first, last = _when(members[0]).date(), _when(members[-1]).date()
+        header = f"Topic: {', '.join(keywords)} ({len(members)} sessions, {first} to {last}). "
+        sentences = sentences_of([(None, s.content) for s in members])
+        return extractive(sentences, self._embedder, self._settings.summary_chars, header)
+
+    def _write(self, uow: UnitOfWork, draft: TopicDraft, vector: np.ndarray, job_id: str) -> str:
+        existing = uow.units.by_dedupe_keys([draft.key]).get(draft.key)
+        attributes = _attributes(draft)
+        if existing is None:
+            unit = MemoryUnit(
+                id=new_id(),
+                scope=draft.scope,
+                granularity=Granularity.TOPIC,
+                content=draft.content,
+                attributes=attributes,
+                occurred_at=_when(draft.members[0]),
+                provenance=Provenance(
+                    sources=[s.id for s in draft.members],
+                    origin=Origin.COMPRESSION,
+                    producer=PRODUCER,
+                ),
+            )
+            seq = uow.units.add(unit, dedupe_key=draft.key)
+            index_unit(uow, seq, unit, vector)
+            record(uow, unit, "create", None, reason=REASON, job_id=job_id)
+            return "topics_created"
+        before = touch(existing)
+        existing.content = draft.content
+        existing.attributes = attributes
+        existing.status, existing.superseded_by = Status.ACTIVE, None
+        existing.occurred_at = _when(draft.members[0])
+        existing.provenance.sources = [s.id for s in draft.members]
+        seq = uow.units.save(existing)
+        index_unit(uow, seq, existing, vector)
+        record(uow, existing, "summarise", before, reason=REASON, job_id=job_id)
+        return "topics_updated"
+
+
+def _draft(scope: Scope, members: list[MemoryUnit]) -> TopicDraft:
+    anchor = members[0]  # the earliest session: stable while the cluster grows
+    key = content_hash("topic", scope.user_id, scope.agent_id, anchor.id)
+    summary_key = content_hash(PRODUCER, *(f"{s.id}:{content_hash(s.content)}" for s in members))
+    return TopicDraft(scope, key, members, summary_key)
+
+
+def _summary_key_of(draft: TopicDraft, existing: dict[str, MemoryUnit]) -> str | None:
+    unit = existing.get(draft.key)
+    if unit is None or unit.status is not Status.ACTIVE:
+        return None
+    return unit.attributes.get("summary_key")
+
+
+def _attributes(draft: TopicDraft) -> dict[str, Any]:
+    members = draft.members
+    return {
+        "sessions": [s.id for s in members],
+        "session_count": len(members),
+        "anchor": members[0].id,
+        "summary": draft.content,
+        "summary_key": draft.summary_key,
+        "started_at": _when(members[0]).isoformat(),
+        "ended_at": _when(members[-1]).isoformat(),
+    }
+
+
+def _supersede(
+    uow: UnitOfWork, vanished: Sequence[MemoryUnit], drafts: Sequence[TopicDraft], job_id: str
+) -> int:
+    """Supersede topics no cluster kept, by the topic holding most of their sessions."""
+    holders = uow.units.by_dedupe_keys(d.key for d in drafts)
+    done = 0
+    for old in vanished:
+        current = uow.units.get_many([old.id]).get(old.id)
+        if current is None or current.status is not Status.ACTIVE:
+            continue
+        mine = set(current.provenance.sources)
+        best = max(
+            holders.values(),
+            key=lambda t: len(mine & set(t.provenance.sources)),
+            default=None,
+        )
+        shares = best is not None and mine & set(best.provenance.sources)
+        before = touch(current)
+        current.status = Status.SUPERSEDED
+        current.superseded_by = best.id if shares and best is not None else None
+        uow.units.save(current)
+        record(uow, current, "supersede", before, reason=REASON, job_id=job_id)
+        done += 1
+    return done
