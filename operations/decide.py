@@ -67,7 +67,8 @@ logger = logging.getLogger(__name__)
 
 Action = Literal["ADD", "UPDATE", "SUPERSEDE", "NOOP"]
 MAX_LOG = 100  # decisions listed in a job's counts
-HEARD_AGAIN = "extraction: heard again"
+HEARD_AGAIN = "extraction: heard again"  # the writer's reason for the same merge
+_ALL = VectorFilter()
 
 
 @dataclass(slots=True)
@@ -271,9 +272,6 @@ class _Question:
                 plan.decisions[self.asked[out.fact]] = decision
 
 
-_ALL = VectorFilter()
-
-
 def _live(unit: MemoryUnit, scope: Scope) -> bool:
     return (
         unit.status is Status.ACTIVE
@@ -312,17 +310,19 @@ def rule_decision(
             return Decision("NOOP", unit.id, "extraction: the same statement is stored")
         if turns <= set(unit.provenance.sources):
             return Decision("NOOP", unit.id, "extraction: already taken from these turns")
-    value = norm(str(draft.unit.attributes.get("object") or ""))
-    for unit in in_slot:
-        slot = f"slot {draft.slot[0]}/{draft.slot[1]}" if draft.slot else "slot"
-        if norm(str(unit.attributes.get("object") or "")) == value:
-            return Decision("NOOP", unit.id, f"{slot}: the same value is stored")
-    if in_slot:
-        slot = f"slot {draft.slot[0]}/{draft.slot[1]}" if draft.slot else "slot"
+    if in_slot and draft.slot:
+        slot = f"slot {draft.slot[0]}/{draft.slot[1]}"
+        kept = next((u for u in in_slot if _object(u) == _object(draft.unit)), None)
+        if kept is not None:
+            return Decision("NOOP", kept.id, f"{slot}: the same value is stored")
         return Decision("SUPERSEDE", in_slot[0].id, f"{slot}: new value")
     if not near:
         return Decision("ADD", reason="nothing similar is stored")
     return None
+
+
+def _object(unit: MemoryUnit) -> str:
+    return norm(str(unit.attributes.get("object") or ""))
 
 
 def llm_decision(out: DecisionOut, target: MemoryUnit | None) -> Decision | None:
@@ -402,11 +402,6 @@ def _close(uow: UnitOfWork, draft: Draft, decision: Decision, job_id: str | None
     return supersede_older(uow, new, target, decision.reason, job_id)
 
 
-def _entry(draft: Draft, decision: Decision) -> dict[str, Any]:
-    return {
-        "fact": draft.unit.content[:200],
-        "action": decision.action,
-        "target": decision.target,
-        "by": decision.by,
-        "reason": decision.reason,
-    }
+def _entry(draft: Draft, d: Decision) -> dict[str, Any]:
+    fields = {"action": d.action, "target": d.target, "by": d.by, "reason": d.reason}
+    return {"fact": draft.unit.content[:200], **fields}

@@ -20,7 +20,6 @@ from pydantic import BaseModel, Field, field_validator
 from memsvc.domain import MemoryUnit
 
 FACT_KINDS = ("fact", "preference", "plan", "event", "profile")
-ACTIONS = ("ADD", "UPDATE", "SUPERSEDE", "NOOP", "DELETE")
 MAX_KNOWN_ENTITIES = 100  # a gazetteer longer than this costs more prompt than it helps
 
 

@@ -224,6 +224,26 @@ def test_a_delete_proposal_supersedes_and_never_deletes(
     assert counts["decision_log"][0]["action"] == "SUPERSEDE"
 
 
+def test_a_failed_decision_call_adds_the_fact_and_records_the_error(
+    memory: Memory, server: ScriptedLLMServer
+) -> None:
+    server.push(
+        facts_reply(fact("The user is vegetarian.", [0], predicate="is", object="vegetarian")),
+        facts_reply(fact("The user is vegan.", [0], predicate="is", object="vegan")),
+        malformed(),
+        malformed(),
+    )
+    extract(memory, "s1", MAY, "I'm vegetarian.")
+    counts = extract(memory, "s2", FEB, "I went vegan this year.")
+    assert counts["decide_error"].startswith("ExtractionFailed: LLMBadOutput after 2 attempts")
+    assert counts["decisions"]["ADD"] == 1 and counts["tokens"]["calls"] == 3
+    assert "fallback" not in counts  # the extraction itself worked
+    assert sorted(f.content for f in units(memory, "fact")) == [
+        "The user is vegan.",
+        "The user is vegetarian.",
+    ]
+
+
 def test_a_delete_proposal_without_a_listed_target_is_a_noop() -> None:
     out = DecisionOut(fact=0, action="DELETE", existing=None, reason="outdated")
     made = llm_decision(out, None)
