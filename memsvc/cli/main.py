@@ -14,11 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from memsvc.cli.jobs import jobs_app
+from memsvc.cli.jobs import stats as stats_command
 from memsvc.settings import Settings
 
 app = typer.Typer(help="memsvc: long-term memory for AI agents.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (each bound to one tenant).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
+app.command("stats")(stats_command)
 console = Console()
 
 DbOption = Annotated[
