@@ -332,6 +332,21 @@ def test_an_async_job_records_the_fallback_and_the_tokens(
     assert job.counts["tokens"] == {"prompt": 100, "completion": 14, "total": 114, "calls": 2}
 
 
+def test_the_environment_selects_the_llm_extractor(
+    tmp_path: Path, server: ScriptedLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMSVC_EXTRACTION_EXTRACTOR", "llm")
+    monkeypatch.setenv("MEMSVC_EXTRACTION_BUDGET_TOKENS", "3000")
+    monkeypatch.setenv("MEMSVC_LLM_BASE_URL", server.base_url)
+    monkeypatch.setenv("MEMSVC_LLM_MODEL", "env-model")
+    server.push(facts_reply(fact("The user works at Google.", [0])))
+    with Memory(make_settings(tmp_path)) as memory:
+        counts = extract(memory, "s1", MAY, "I work at Google.")
+    assert counts["producer"] == "llm/1"
+    [request] = server.requests
+    assert request.body["model"] == "env-model" and request.body["max_tokens"] == 1500
+
+
 def test_the_rules_extractor_is_used_without_an_endpoint(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, extraction={"extractor": "llm"})
     with Memory(settings) as memory:
