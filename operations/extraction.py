@@ -13,7 +13,7 @@ from typing import Any
 
 from memsvc.operations.decide import FactDecider
 from memsvc.operations.derive import DerivedWriter, Draft, drafts
-from memsvc.operations.extract.llm import combine, usage_dict, usage_of
+from memsvc.operations.extract.llm import combine, losses, usage_dict, usage_of
 from memsvc.operations.extract.types import (
     ExtractionContext,
     ExtractionResult,
@@ -76,7 +76,7 @@ class Extraction:
         result, failure = self._extract(turns, context)
         items = drafts(result, scope, {t.id: t.occurred_at for t in turns if t.occurred_at})
         counts, spent = self._write(scope, items, job_id, decide=failure is None)
-        out = {"turns": len(turns), "producer": result.producer, **counts}
+        out = {"turns": len(turns), "producer": result.producer, **counts, **losses(result)}
         if failure is not None and self._fallback is not None:
             out.update(fallback=self._fallback.name, error=f"{type(failure).__name__}: {failure}")
         tokens = combine(usage_of(result), usage_of(failure), spent)

@@ -113,6 +113,14 @@ def usage_of(outcome: object) -> TokenUsage:
     return TokenUsage()
 
 
+def losses(result: ExtractionResult) -> dict[str, int]:
+    """Job counts of what an LLM result lost: turns cut to the budget, items without turns."""
+    if not isinstance(result, LLMExtractionResult):
+        return {}
+    counts = {"truncated_turns": result.truncated_turns, "dropped": result.dropped}
+    return {k: v for k, v in counts.items() if v}
+
+
 def usage_dict(usage: TokenUsage) -> dict[str, int]:
     """Token usage as job counts."""
     return {

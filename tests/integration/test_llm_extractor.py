@@ -117,7 +117,7 @@ def test_one_call_extracts_with_turn_ids_dates_and_the_session_date_in_the_promp
     assert counts["created"] == {"fact": 1, "entity": 1, "relation": 1}
     assert counts["decisions"] == {"ADD": 1, "UPDATE": 0, "SUPERSEDE": 0, "NOOP": 0}
     assert counts["tokens"]["calls"] == 1 and counts["tokens"]["prompt"] > 0
-    assert "fallback" not in counts
+    assert "fallback" not in counts and "dropped" not in counts
 
 
 def test_new_slot_value_supersedes_by_rule_without_a_decision_call(
