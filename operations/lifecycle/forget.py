@@ -8,7 +8,7 @@ access_gain * access_count)` grows with importance and with every retrieval hit.
 Active units with `R < archive_below` are archived: out of default search, back with
 `include_archived=True`, nothing lost. Units archived for longer than `grace_days` are purged
 (text, attributes and vectors removed, history scrubbed, as a hard delete does) when the
-policy purges; turns only when it says `purge_turns`. Pinned units are never touched.
+policy purges; turns (and their sessions) only when it says `purge_turns`. Pinned units are never touched.
 Parameters: the tenant's policy from settings, overridable per job (`params`).
 """
 
@@ -32,6 +32,8 @@ from memsvc.domain.jobs import Job, JobContext
 from memsvc.settings import LifecycleSettings, RetentionPolicy
 
 REASON = "forget"
+# Turns and the sessions that hold them: archived, purged only when the policy says so.
+EPISODES = (Granularity.TURN, Granularity.SESSION)
 DAY_S = 86_400.0
 
 
@@ -70,7 +72,7 @@ def decide(unit: MemoryUnit, policy: RetentionPolicy, now: datetime) -> Decision
         r = retention(unit, policy, now)
         return Decision(unit, "archive", r) if r < policy.archive_below else None
     if unit.status is Status.ARCHIVED and policy.purge:
-        if unit.granularity is Granularity.TURN and not policy.purge_turns:
+        if unit.granularity in EPISODES and not policy.purge_turns:
             return None
         since = _archived_at(unit)
         if (now - since).total_seconds() >= policy.grace_days * DAY_S:
