@@ -8,8 +8,8 @@ access_gain * access_count)` grows with importance and with every retrieval hit.
 Active units with `R < archive_below` are archived: out of default search, back with
 `include_archived=True`, nothing lost. Units archived for longer than `grace_days` are purged
 (text, attributes and vectors removed, history scrubbed, as a hard delete does) when the
-policy purges; turns (and their sessions) only when it says `purge_turns`. Pinned units are never touched.
-Parameters: the tenant's policy from settings, overridable per job (`params`).
+policy purges; turns (and their sessions) only when it says `purge_turns`. Pinned units are
+never touched. Parameters: the tenant's policy from settings, overridable per job (`params`).
 """
 
 from __future__ import annotations

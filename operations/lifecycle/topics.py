@@ -11,6 +11,7 @@ most of its sessions). A topic whose sessions and their texts did not change is 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ REASON = "compress"
 PRODUCER = "compress/topics/1"
 KEYWORDS = 5
 Owner = tuple[str | None, str | None]
+# The `2023-05-08 (Caroline, Melanie): ` a session summary starts with.
+_SUMMARY_HEADER = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \([^)]*\))?: |^undated(?: \([^)]*\))?: ")
+
+
+def _keyword(word: str) -> bool:
+    return len(word) > 3 and word.isalpha()
 
 
 @dataclass(slots=True)
@@ -137,12 +144,17 @@ class TopicWriter:
         return drafts, vanished, existing
 
     def _content(self, draft: TopicDraft) -> str:
+        """Keywords (words in most of the sessions), the span, then central sentences."""
         members = draft.members
-        words = Counter(w for s in members for w in set(content_words(s.content)) if len(w) > 3)
-        keywords = [w for w, _ in words.most_common(KEYWORDS)]
+        texts = [_SUMMARY_HEADER.sub("", s.content) for s in members]
+        spread = Counter(w for t in texts for w in set(content_words(t)) if _keyword(w))
+        total = Counter(w for t in texts for w in content_words(t) if _keyword(w))
+        ranked = sorted(spread, key=lambda w: (-spread[w], -total[w], w))
         first, last = _when(members[0]).date(), _when(members[-1]).date()
-        header = f"Topic: {', '.join(keywords)} ({len(members)} sessions, {first} to {last}). "
-        sentences = sentences_of([(None, s.content) for s in members])
+        header = (
+            f"Topic: {', '.join(ranked[:KEYWORDS])} ({len(members)} sessions, {first} to {last}). "
+        )
+        sentences = sentences_of([(None, t) for t in texts])
         return extractive(sentences, self._embedder, self._settings.summary_chars, header)
 
     def _write(self, uow: UnitOfWork, draft: TopicDraft, vector: np.ndarray, job_id: str) -> str:
