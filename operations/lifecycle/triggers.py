@@ -55,7 +55,9 @@ class ThresholdTrigger:
                 last = uow.jobs.last_of_kind(kind, owner)
                 if _busy(last):
                     continue
-                if uow.units.count_since(turns, last.created_at if last else None) >= n:
+                # Turns added before the last job started were seen by it.
+                since = (last.started_at or last.created_at) if last else None
+                if uow.units.count_since(turns, since) >= n:
                     due.append(kind)
         params = {"trigger": f"threshold: {n} new turns"}
         return [self._jobs.create(owner, kind, params) for kind in due if kind in self._jobs.kinds]
