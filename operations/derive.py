@@ -191,6 +191,11 @@ class DerivedWriter:
         relations: list[MemoryUnit] = []
         for draft, vector in zip(items, vectors):
             old = existing.get(draft.key)
+            if old is not None and _returns(old, draft):
+                # The value holds again after something replaced it (Boston, Denver, Boston):
+                # a new interval, so a new unit keyed by when it starts.
+                draft.key = content_hash(draft.key, _start(draft.unit).isoformat())
+                old = uow.units.by_dedupe_keys([draft.key]).get(draft.key)
             if old is not None and old.granularity is Granularity.RELATION:
                 relations.append(old)
             if old is not None:
@@ -273,7 +278,8 @@ def supersede_older(
     before = older.snapshot()
     older.status = Status.SUPERSEDED
     older.superseded_by = newer.id
-    older.valid_to = _start(newer) if _start(newer) != datetime.min else utcnow()
+    started = newer.valid_from or newer.occurred_at
+    older.valid_to = started if started is not None else utcnow()
     older.version += 1
     older.updated_at = utcnow()
     uow.units.save(older)
@@ -281,6 +287,16 @@ def supersede_older(
         uow, older, "supersede", before, reason=f"{reason}: new value in {newer.id}", job_id=job_id
     )
     return 1
+
+
+def _returns(old: MemoryUnit, draft: Draft) -> bool:
+    """A superseded slot value stated again after the value that replaced it started."""
+    return (
+        draft.slot is not None
+        and old.status is Status.SUPERSEDED
+        and old.valid_to is not None
+        and _start(draft.unit) >= old.valid_to
+    )
 
 
 def _slot_of(unit: MemoryUnit) -> tuple[str, str] | None:

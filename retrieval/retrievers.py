@@ -105,3 +105,30 @@ def _source_turns(ctx: QueryContext, units: Iterable[MemoryUnit]) -> dict[str, l
     )
     seqs = ctx.uow.units.seqs_of(ids, where)
     return {u.id: [seqs[s] for s in u.provenance.sources if s in seqs] for u in units}
+
+
+def neighbour_lists(ctx: QueryContext, seeds: list[int], out: Lists, span: int = 1) -> None:
+    """Turns next to the best hits (same session, position ± span) inherit their rank: in a
+    conversation the answer often sits in the reply to the turn that matched."""
+    units = ctx.uow.units.by_seqs(seeds)
+    sessions = {u.scope.session_id for u in units.values() if u.scope.session_id}
+    by_session: dict[str | None, dict[int, int]] = {}
+    for session_id in sessions:
+        where = replace(unit_filter(ctx.query, Granularity.TURN), session_id=session_id,
+                        occurred_from=None, occurred_to=None, valid_at=None)
+        turns = ctx.uow.units.find(where)
+        seqs = ctx.uow.units.seqs_of([t.id for t in turns], where)
+        by_session[session_id] = {int(t.attributes.get("position", 0)): seqs[t.id]
+                                  for t in turns if t.id in seqs}
+    items: dict[int, Item] = {}
+    for rank, seed in enumerate(seeds, start=1):
+        unit = units.get(seed)
+        if unit is None:
+            continue
+        positions = by_session.get(unit.scope.session_id, {})
+        here = int(unit.attributes.get("position", 0))
+        for offset in range(-span, span + 1):
+            other = positions.get(here + offset)
+            if offset and other is not None and other not in items:  # best seed only
+                items[other] = (other, 1.0 / (1 + abs(offset)), rank)
+    out.turns["neighbour"] = list(items.values())

@@ -150,3 +150,14 @@ def test_async_extraction_runs_as_a_job(memory: Memory) -> None:
     job = memory.get_job(result.job_id)
     assert job.status == "succeeded" and job.counts["created"]["fact"] >= 1
     assert any("Luna" in f.content for f in units(memory, "fact"))
+
+
+def test_a_value_that_returns_after_being_replaced_is_current_again(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston.")
+    say(memory, "s2", FEB, "I live in Denver now.")
+    say(memory, "s3", datetime(2024, 9, 1, tzinfo=UTC), "I live in Boston.")
+    active = [f.content for f in units(memory, "fact") if "live" in f.content]
+    assert active == ["The user lives in Boston."]
+    closed = {f.content: f for f in units(memory, "fact", ("superseded",))}
+    assert closed["The user lives in Denver."].valid_to == datetime(2024, 9, 1, tzinfo=UTC)
+    assert closed["The user lives in Boston."].valid_to == closed["The user lives in Denver."].valid_from
