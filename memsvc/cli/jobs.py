@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from memsvc.domain import Scope
+from memsvc.domain import MemsvcError, Scope
 from memsvc.domain.jobs import FINISHED, Job
 from memsvc.settings import Settings
 
@@ -71,7 +73,8 @@ def run(
     container = build(_settings(db, foreground=True))
     try:
         scope = Scope(container.settings.default_tenant, user, agent, session)
-        job = container.service.create_job(scope, kind, _params(param or []), dry_run)
+        with _errors():
+            job = container.service.create_job(scope, kind, _params(param or []), dry_run)
         claimed = container.runner.store.claim_job(job.id, container.runner.worker_id)
         worker = threading.Thread(target=container.runner.execute, args=(claimed,), daemon=True)
         if claimed is not None:
@@ -133,7 +136,7 @@ def show(job_id: str, db: DbOption = None) -> None:
     """One job with its parameters, counts and error, as JSON."""
     from memsvc import Memory
 
-    with Memory(_settings(db, foreground=True)) as memory:
+    with Memory(_settings(db, foreground=True)) as memory, _errors():
         job = memory.get_job(job_id)
     print(json.dumps(job.model_dump(mode="json"), indent=2))
 
@@ -143,7 +146,7 @@ def revert(job_id: str, db: DbOption = None) -> None:
     """Undo a finished consolidate, compress or forget job."""
     from memsvc import Memory
 
-    with Memory(_settings(db, foreground=True)) as memory:
+    with Memory(_settings(db, foreground=True)) as memory, _errors():
         result = memory.revert_job(job_id)
     console.print(f"reverted {job_id}: {result.restored} restored, {result.removed} removed")
 
@@ -175,6 +178,16 @@ def stats(
     for kind, job in sorted(found.last_jobs.items()):
         when = job.created_at.isoformat(timespec="seconds") if job else "never"
         console.print(f"last {kind}: {when}" + (f" ({job.status})" if job else ""))
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """memsvc's own errors as one red line and exit status 1, not a traceback."""
+    try:
+        yield
+    except MemsvcError as exc:
+        console.print(f"[red]{type(exc).__name__}: {exc.message}[/red]")
+        raise typer.Exit(1) from exc
 
 
 def _show(job: Job) -> None:
