@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import psutil
-from memsvc.evals.cache import DEFAULT_CACHE_DIR
 from memsvc.evals.report import git_info, latency_stats, machine_info
 from memsvc.evals.synthetic import synthetic_questions, synthetic_turns
 from tqdm import tqdm
@@ -54,7 +53,6 @@ class BenchConfig:
     queries: int = 200
     k: int = 10
     cheap_above: int = 20_000
-    cache_dir: Path = DEFAULT_CACHE_DIR
     embedder: str | None = None
     progress: bool = True
     seed: int = 0

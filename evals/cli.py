@@ -131,7 +131,6 @@ def bench(
     cheap_above: Annotated[
         int, typer.Option(help="Above this size use the documented cheaper configuration")
     ] = 20_000,
-    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
     out: Out = None,
     embedder: Embedder = None,
     progress: Progress = True,
@@ -144,7 +143,6 @@ def bench(
         queries=queries,
         k=k,
         cheap_above=cheap_above,
-        cache_dir=cache_dir,
         embedder=embedder,
         progress=progress,
     )
