@@ -52,7 +52,7 @@ class JobParams:
 def _number(params: dict[str, Any], name: str, default: T, kind: type) -> T:
     value = params.get(name, default)
     try:
-        return kind(value)  # type: ignore[no-any-return]
+        return kind(value)  # type: ignore[no-any-return,unused-ignore]
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"job parameter {name} must be a number", field=name) from exc
 
@@ -119,15 +119,6 @@ def by_owner(units: list[MemoryUnit]) -> dict[tuple[str | None, str | None], lis
     for unit in units:
         out.setdefault((unit.scope.user_id, unit.scope.agent_id), []).append(unit)
     return out
-
-
-def unchanged(current: dict[str, MemoryUnit], planned: Sequence[MemoryUnit]) -> bool:
-    """True when every planned unit still exists at the version and status it was planned at."""
-    for unit in planned:
-        now = current.get(unit.id)
-        if now is None or now.version != unit.version or now.status is not unit.status:
-            return False
-    return True
 
 
 def touch(unit: MemoryUnit) -> dict[str, Any]:

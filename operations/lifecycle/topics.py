@@ -112,7 +112,8 @@ class TopicWriter:
         for i, chunk in enumerate(chunks):
             for draft in chunk:
                 draft.content = self._content(draft)
-            vectors = self._embedder.embed_batch([d.content for d in chunk]) if chunk else []
+            texts = [d.content for d in chunk]
+            vectors = self._embedder.embed_batch(texts) if chunk else np.zeros((0, 1))
             with self._uow(job.scope.tenant_id) as uow:
                 for draft, vector in zip(chunk, vectors):
                     progress.add(self._write(uow, draft, vector, job.id))
