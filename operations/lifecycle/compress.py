@@ -89,8 +89,8 @@ class Compressor:
             summaries = [s for s in (self._summarise(job, u, chars, progress) for u in batch) if s]
             if job.dry_run:
                 progress.add("would_summarise", len(summaries))
-                for s in summaries[:1]:
-                    progress.example({"session": s.session.id, "summary": s.text[:200]})
+                for s in summaries:
+                    progress.example({"session": s.session.id, "turns": s.session.content[:80]})
             elif summaries:
                 self._write(job, summaries, progress)
             done += len(batch)
@@ -112,6 +112,8 @@ class Compressor:
         if not turns or session.attributes.get("summary_key") == key:
             progress.add("unchanged")
             return None
+        if job.dry_run:  # what would be summarised, without spending model time on it
+            return _Summary(session, "", key, self.producer)
         header = _header(session, turns)
         text, producer = self._text(turns, header, chars, progress)
         return _Summary(session, text, key, producer)

@@ -73,6 +73,12 @@ def test_running_consolidate_again_changes_nothing(mem: Memory) -> None:
     assert "superseded" not in again.counts and not mem.list_jobs(kind="consolidate")[0].error
 
 
+def relation(mem: Memory, source: str, label: str, target: str, turn: str, when: datetime) -> str:
+    attributes = {"source": source, "label": label, "target": target}
+    text = f"{source} {label} {target}"
+    return put(mem, "relation", text, attributes=attributes, sources=[turn], valid_from=when)
+
+
 def test_a_contradiction_supersedes_only_its_own_slot(mem: Memory) -> None:
     [t1] = say(mem, "s1", MAY, "I live in Boston, work at Google and like jazz.")
     [t2] = say(mem, "s2", FEB, "I live in Denver now and like rock.")
@@ -106,6 +112,9 @@ def test_a_contradiction_supersedes_only_its_own_slot(mem: Memory) -> None:
             valid_from=MAY,
         ),
     ]
+    lived = relation(mem, "user", "lives_in", "Boston", t1, MAY)
+    lives = relation(mem, "user", "lives_in", "Denver", t2, FEB)
+    likes = relation(mem, "user", "likes", "jazz", t1, MAY)
     job = run(mem, "consolidate", **LOOSE)
     old, new = unit(mem, boston), unit(mem, denver)
     assert old.status is Status.SUPERSEDED and old.superseded_by == denver
@@ -114,7 +123,10 @@ def test_a_contradiction_supersedes_only_its_own_slot(mem: Memory) -> None:
     assert entry.reason.startswith("consolidate") and entry.job_id == job.id
     assert entry.before["status"] == "active" and entry.before["valid_to"] is None
     assert [unit(mem, i).version for i in others] == [1, 1, 1, 1]
-    assert job.counts["slot_fact"] == 1 and job.counts["superseded"] == 1
+    assert unit(mem, lived).superseded_by == lives and unit(mem, lived).valid_to == FEB
+    assert [unit(mem, i).status for i in (lives, likes)] == [Status.ACTIVE, Status.ACTIVE]
+    assert job.counts["slot_fact"] == 1 and job.counts["slot_relation"] == 1
+    assert job.counts["superseded"] == 2
 
 
 def test_entity_aliases_merge_and_their_relations_follow(mem: Memory) -> None:
