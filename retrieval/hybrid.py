@@ -4,7 +4,7 @@ both scoped to the query's partitions and filters before they run."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from memsvc.stores.units import UnitFilter
@@ -25,6 +25,16 @@ class QueryContext:
     uow: UnitOfWork
     index: VectorIndex
     candidates: int
+    _hidden: dict[str, list[int]] | None = None
+
+    def hidden(self, granularity: Granularity) -> list[int]:
+        """Seqs of the scope's units of `granularity` this search must not see (superseded,
+        archived): read once per search, for every granularity at once."""
+        if self._hidden is None:
+            statuses = _complement(visible_statuses(self.query))
+            where = UnitFilter(user_id=self.query.scope.user_id, statuses=statuses)
+            self._hidden = self.uow.units.seqs_by_granularity(where) if statuses else {}
+        return self._hidden.get(str(granularity), [])
 
 
 def visible_statuses(query: SearchQuery) -> tuple[Status, ...]:
@@ -52,17 +62,15 @@ def unit_filter(query: SearchQuery, granularity: Granularity) -> UnitFilter:
     )
 
 
-def vector_filter(uow: UnitOfWork, where: UnitFilter) -> VectorFilter:
+def vector_filter(ctx: QueryContext, where: UnitFilter, granularity: Granularity) -> VectorFilter:
     """An allow list when the filter is narrower than the partition, else a (short) deny list
     of the partition's units in states the search must not see."""
     narrow = any(
         (where.agent_id, where.session_id, where.occurred_from, where.occurred_to, where.valid_at)
     )
     if narrow:
-        return VectorFilter(allow=uow.units.seqs(where))
-    hidden = _complement(where.statuses or ())
-    deny = uow.units.seqs(replace(where, statuses=hidden)) if hidden else []
-    return VectorFilter(deny=deny or None)
+        return VectorFilter(allow=ctx.uow.units.seqs(where))
+    return VectorFilter(deny=ctx.hidden(granularity) or None)
 
 
 def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranked]:
@@ -70,7 +78,9 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
     partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, granularity)
     if not partitions:
         return {f"{granularity}.dense": [], f"{granularity}.lexical": []}
-    dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, vector_filter(ctx.uow, where))
+    dense = ctx.index.search(
+        partitions, ctx.vector, ctx.candidates, vector_filter(ctx, where, granularity)
+    )
     lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
 

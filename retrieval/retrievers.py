@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from memsvc.retrieval.fusion import rrf
-from memsvc.retrieval.hybrid import QueryContext, hybrid_lists, unit_filter
+from memsvc.retrieval.hybrid import QueryContext, hybrid_lists, unit_filter, visible_statuses
 from memsvc.stores.units import UnitFilter
 
 from memsvc.domain import Granularity, MemoryUnit, TimeWindow
@@ -59,14 +59,16 @@ def session_lists(ctx: QueryContext, out: Lists, top: int = 20) -> list[int]:
     """Rank sessions (dense + lexical fused), then give each session's turns its rank.
     Returns the ranked session seqs."""
     fused = rrf(hybrid_lists(ctx, Granularity.SESSION), depth=ctx.candidates)[:top]
-    sessions = ctx.uow.units.by_seqs(f.key for f in fused)
-    turn_seqs = _source_turns(ctx, [sessions[f.key] for f in fused if f.key in sessions])
+    session_ids = ctx.uow.units.sessions_of(f.key for f in fused)
+    turns = ctx.uow.units.turns_of_sessions(
+        ctx.query.scope.user_id,
+        [s for s in session_ids.values() if s],
+        visible_statuses(ctx.query),
+    )
     items: list[Item] = []
     for rank, entry in enumerate(fused, start=1):
-        unit = sessions.get(entry.key)
-        if unit is None:
-            continue
-        items += [(seq, entry.score, rank) for seq in turn_seqs.get(unit.id, [])]
+        session_id = session_ids.get(entry.key)
+        items += [(seq, entry.score, rank) for seq in turns.get(session_id or "", [])]
     out.turns["session"] = items
     return [f.key for f in fused]
 
@@ -114,12 +116,18 @@ def neighbour_lists(ctx: QueryContext, seeds: list[int], out: Lists, span: int =
     sessions = {u.scope.session_id for u in units.values() if u.scope.session_id}
     by_session: dict[str | None, dict[int, int]] = {}
     for session_id in sessions:
-        where = replace(unit_filter(ctx.query, Granularity.TURN), session_id=session_id,
-                        occurred_from=None, occurred_to=None, valid_at=None)
+        where = replace(
+            unit_filter(ctx.query, Granularity.TURN),
+            session_id=session_id,
+            occurred_from=None,
+            occurred_to=None,
+            valid_at=None,
+        )
         turns = ctx.uow.units.find(where)
         seqs = ctx.uow.units.seqs_of([t.id for t in turns], where)
-        by_session[session_id] = {int(t.attributes.get("position", 0)): seqs[t.id]
-                                  for t in turns if t.id in seqs}
+        by_session[session_id] = {
+            int(t.attributes.get("position", 0)): seqs[t.id] for t in turns if t.id in seqs
+        }
     items: dict[int, Item] = {}
     for rank, seed in enumerate(seeds, start=1):
         unit = units.get(seed)

@@ -29,6 +29,9 @@ from memsvc.domain.ports import VectorChanges, VectorFilter
 
 logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+# One thread per search: partitions are small (a user's memories) and requests run in
+# parallel already; OpenMP's thread team costs 100x a 600-vector scan on a busy machine.
+faiss.omp_set_num_threads(1)
 
 
 @dataclass

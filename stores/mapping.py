@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from memsvc.stores.tables import UnitRow
 
 from memsvc.domain import Granularity, MemoryUnit, Origin, Provenance, Scope, Status
 
 
-def to_unit(row: UnitRow) -> MemoryUnit:
+def to_unit(row: UnitRow | Any) -> MemoryUnit:
+    """A domain unit from an ORM row or a Core row of `memory_units` (same attribute names)."""
     return MemoryUnit(
         id=row.id,
         scope=Scope(row.tenant_id, row.user_id, row.agent_id, row.session_id),

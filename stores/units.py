@@ -134,12 +134,44 @@ class UnitRepository:
         return out
 
     def by_seqs(self, seqs: Iterable[int]) -> dict[int, MemoryUnit]:
+        """Units by seq, read with a Core query (no ORM identity map): the search hot path."""
         out: dict[int, MemoryUnit] = {}
+        table = UnitRow.__table__
         for chunk in _chunks(list(dict.fromkeys(seqs))):
-            rows = self._session.scalars(
-                select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk))
+            rows = self._session.execute(
+                select(table).where(table.c.tenant_id == self.tenant_id, table.c.seq.in_(chunk))
             )
             out.update({r.seq: to_unit(r) for r in rows})
+        return out
+
+    def turns_of_sessions(
+        self, user_id: str | None, session_ids: Collection[str], statuses: Collection[Status]
+    ) -> dict[str, list[int]]:
+        """session id -> seqs of its turns in the given states, in conversation order."""
+        out: dict[str, list[int]] = {}
+        for chunk in _chunks(list(session_ids)):
+            stmt = select(UnitRow.session_id, UnitRow.seq).where(
+                UnitRow.tenant_id == self.tenant_id,
+                UnitRow.granularity == "turn",
+                UnitRow.session_id.in_(chunk),
+                UnitRow.status.in_([str(s) for s in statuses]),
+            )
+            if user_id is not None:
+                stmt = stmt.where(UnitRow.user_id == user_id)
+            for session_id, seq in self._session.execute(stmt.order_by(UnitRow.seq)):
+                out.setdefault(session_id, []).append(seq)
+        return out
+
+    def sessions_of(self, seqs: Iterable[int]) -> dict[int, str | None]:
+        """seq -> session id of each unit."""
+        out: dict[int, str | None] = {}
+        for chunk in _chunks(list(dict.fromkeys(seqs))):
+            rows = self._session.execute(
+                select(UnitRow.seq, UnitRow.session_id).where(
+                    UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
+                )
+            )
+            out.update({int(r[0]): r[1] for r in rows})
         return out
 
     def seqs_of(self, unit_ids: Iterable[str], where: UnitFilter | None = None) -> dict[str, int]:
@@ -181,6 +213,14 @@ class UnitRepository:
     def seqs(self, where: UnitFilter) -> list[int]:
         """Sequence numbers of the matching units (for vector allow/deny lists)."""
         return list(self._session.scalars(self._filtered(select(UnitRow.seq), where)))
+
+    def seqs_by_granularity(self, where: UnitFilter) -> dict[str, list[int]]:
+        """granularity -> seqs of the matching units."""
+        out: dict[str, list[int]] = {}
+        stmt = self._filtered(select(UnitRow.granularity, UnitRow.seq), where)
+        for granularity, seq in self._session.execute(stmt):
+            out.setdefault(granularity, []).append(seq)
+        return out
 
     def count(self, where: UnitFilter) -> int:
         stmt = self._filtered(select(func.count()).select_from(UnitRow), where)
