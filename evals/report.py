@@ -93,6 +93,7 @@ def to_json(result: RunResult, command: str) -> dict[str, Any]:
                 "summary": result.summaries[name].to_dict(),
                 "latency_ms": latency_stats(run.latencies_ms),
                 "routes": dict(run.routes),
+                "granularities_top10": dict(run.granularities),
             }
             for name, run in result.systems.items()
         },
@@ -170,6 +171,15 @@ def to_markdown(data: dict[str, Any]) -> str:
     every = sorted({m for s in systems.values() for m in s["summary"]["overall"]}, key=_order)
     lines += ["", "## All metrics", "", *_all_table(systems, every)]
     lines += ["", "## QA", "", _qa_line(data["qa"])]
+    if PRIMARY in systems:
+        mine = systems[PRIMARY]
+        lines += [
+            "",
+            "## memsvc routes",
+            "",
+            f"Routes taken: {_counts(mine['routes'])}. "
+            f"Granularities of the first ten hits: {_counts(mine['granularities_top10'])}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -256,6 +266,10 @@ def _qa_line(qa: dict[str, Any]) -> str:
         f"errors {qa['errors'] or 'none'}; tokens {qa['prompt_tokens']} prompt + "
         f"{qa['completion_tokens']} completion; {qa['seconds']:.0f} s"
     )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _row(cells: list[str]) -> str:

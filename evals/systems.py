@@ -31,6 +31,8 @@ class SystemRun:
     hits: dict[str, list[RankedHit]] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     routes: Counter[str] = field(default_factory=Counter)
+    # What the first ten hits were made of (memsvc may return sessions, facts ... too).
+    granularities: Counter[str] = field(default_factory=Counter)
     # The top hits' dated texts per question (memsvc), what an LLM reader gets for QA.
     texts: dict[str, list[str]] = field(default_factory=dict)
 
@@ -112,6 +114,7 @@ def search_memsvc(
         run.latencies_ms.append((time.perf_counter() - start) * 1000)
         run.hits[q.question_id] = hits_from_sdk(result, sessions)
         run.routes[result.route.name] += 1
+        run.granularities.update(h.granularity for h in result.hits[:10])
         run.texts[q.question_id] = [_dated(h.memory) for h in result.hits[:keep_texts]]
     return run
 
