@@ -9,6 +9,7 @@ partitions change version (every write bumps them).
 from __future__ import annotations
 
 import difflib
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -111,6 +112,20 @@ def link(text: str, names: dict[str, str]) -> dict[str, str]:
     return found
 
 
+GENERIC = 0.1  # an entity mentioned in more than this share of the scope's turns is generic
+
+
+def _seed_weights(scoped: ScopeGraph, seeds: dict[str, str]) -> dict[str, float]:
+    """Specific entities weigh more (1 / log of their degree); entities mentioned almost
+    everywhere (a chat's own speakers) say nothing about where to look and are dropped,
+    unless nothing else was named."""
+    turns = max(len(scoped.turn_seqs), 1)
+    degree = {n: scoped.graph.degree(n) for n in seeds if n in scoped.graph}
+    specific = {n: d for n, d in degree.items() if d <= GENERIC * turns}
+    chosen = specific or {}
+    return {n: 1.0 / math.log(2 + d) for n, d in chosen.items()}
+
+
 def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
     """Add the `graph` list (turns by PPR mass); returns the linked entity names."""
     scoped = cache.get(ctx)
@@ -118,7 +133,7 @@ def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100)
     if not seeds or scoped.graph.number_of_edges() == 0:
         out.turns["graph"] = []
         return []
-    personal = {node: 1.0 for node in seeds if node in scoped.graph}
+    personal = _seed_weights(scoped, seeds)
     if not personal:
         out.turns["graph"] = []
         return []

@@ -16,11 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from memsvc.retrieval.fusion import rrf
-from memsvc.retrieval.hybrid import QueryContext, hybrid_lists, unit_filter, visible_statuses
+from memsvc.retrieval.hybrid import (
+    QueryContext,
+    hybrid_lists,
+    unit_filter,
+    vector_filter,
+    visible_statuses,
+)
 from memsvc.stores.units import UnitFilter
 
 from memsvc.domain import Granularity, MemoryUnit, TimeWindow
+from memsvc.domain.text import words
 
 Item = tuple[int, float, int]  # (turn seq, score, rank)
 
@@ -73,21 +81,61 @@ def session_lists(ctx: QueryContext, out: Lists, top: int = 20) -> list[int]:
     return [f.key for f in fused]
 
 
+def topic_lists(ctx: QueryContext, out: Lists, top: int = 5) -> None:
+    """Topics (clusters of sessions, from compression) found by the query lend their rank to
+    every turn they cover — a coarse prior, like the session one."""
+    fused = rrf(hybrid_lists(ctx, Granularity.TOPIC), depth=ctx.candidates)[:top]
+    topics = ctx.uow.units.by_seqs(f.key for f in fused)
+    covered = _source_turns(ctx, topics.values())
+    sessions = ctx.uow.units.get_many(s for u in topics.values() for s in u.provenance.sources)
+    session_ids = [
+        u.scope.session_id
+        for u in sessions.values()
+        if u.granularity is Granularity.SESSION and u.scope.session_id
+    ]
+    by_session = ctx.uow.units.turns_of_sessions(
+        ctx.query.scope.user_id, session_ids, visible_statuses(ctx.query)
+    )
+    items: list[Item] = []
+    for rank, entry in enumerate(fused, start=1):
+        unit = topics.get(entry.key)
+        if unit is None:
+            continue
+        seqs = list(covered.get(unit.id, []))
+        for source in unit.provenance.sources:
+            member = sessions.get(source)
+            if member is not None and member.scope.session_id:
+                seqs += by_session.get(member.scope.session_id, [])
+        items += [(seq, entry.score, rank) for seq in dict.fromkeys(seqs)]
+    out.turns["topic"] = items
+
+
 def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> None:
-    """Key expansion: derived units (facts, topics) found by the query point at their turns."""
+    """Key expansion (LongMemEval's K = V + fact): derived units (facts, topics) are more keys
+    of the turns they came from. Each turn list (dense, lexical) is re-ranked over the union of
+    keys, a turn taking the best score of its own text and of its derived keys; a turn that
+    won through a derived key remembers that key."""
     lists = hybrid_lists(ctx, granularity)
     found = ctx.uow.units.by_seqs(seq for pairs in lists.values() for seq, _ in pairs)
     turn_seqs = _source_turns(ctx, list(found.values()))
     for name, pairs in lists.items():
-        items: list[Item] = []
-        for rank, (seq, score) in enumerate(pairs, start=1):
+        best = {seq: score for seq, score, _ in out.turns.get(_turn_list(name), [])}
+        via: dict[int, str] = {}
+        for seq, score in pairs:
             unit = found.get(seq)
-            if unit is None:
-                continue
-            for turn in turn_seqs.get(unit.id, []):
-                items.append((turn, score, rank))
-                out.key(turn, rank, name, unit.content)
-        out.turns[name] = items
+            for turn in turn_seqs.get(unit.id, []) if unit else []:
+                if score > best.get(turn, float("-inf")):
+                    best[turn], via[turn] = score, unit.content  # type: ignore[union-attr]
+        ranked = sorted(best.items(), key=lambda item: -item[1])[: ctx.candidates]
+        out.turns[_turn_list(name)] = _ranked(ranked)
+        for rank, (turn, _) in enumerate(ranked, start=1):
+            if turn in via:
+                out.key(turn, rank, _turn_list(name), via[turn])
+
+
+def _turn_list(name: str) -> str:
+    """'fact.dense' -> 'turn.dense': derived keys feed the turn lists."""
+    return "turn." + name.split(".", 1)[1]
 
 
 def direct_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> None:
@@ -109,7 +157,9 @@ def _source_turns(ctx: QueryContext, units: Iterable[MemoryUnit]) -> dict[str, l
     return {u.id: [seqs[s] for s in u.provenance.sources if s in seqs] for u in units}
 
 
-def neighbour_lists(ctx: QueryContext, seeds: list[int], out: Lists, span: int = 1) -> None:
+def neighbour_lists(
+    ctx: QueryContext, seeds: list[int], out: Lists, span: int = 1, lag: int = 2
+) -> None:
     """Turns next to the best hits (same session, position ± span) inherit their rank: in a
     conversation the answer often sits in the reply to the turn that matched."""
     units = ctx.uow.units.by_seqs(seeds)
@@ -138,5 +188,36 @@ def neighbour_lists(ctx: QueryContext, seeds: list[int], out: Lists, span: int =
         for offset in range(-span, span + 1):
             other = positions.get(here + offset)
             if offset and other is not None and other not in items:  # best seed only
-                items[other] = (other, 1.0 / (1 + abs(offset)), rank)
+                # A neighbour ranks behind the turn that matched (rank + lag).
+                items[other] = (other, 1.0 / (1 + abs(offset)), rank + lag)
     out.turns["neighbour"] = list(items.values())
+
+
+def feedback_lists(ctx: QueryContext, seeds: list[int], out: Lists, beta: float = 0.5) -> None:
+    """Pseudo-relevance feedback (Rocchio): move the query vector towards the best first-pass
+    turns and search again, finding turns that say the same thing in other words."""
+    vectors = ctx.uow.vectors.get(seeds)
+    if not vectors:
+        out.turns["feedback"] = []
+        return
+    centroid = np.mean(np.stack(list(vectors.values())), axis=0)
+    moved = ctx.vector + beta * centroid
+    moved = moved / (np.linalg.norm(moved) or 1.0)
+    where = unit_filter(ctx.query, Granularity.TURN)
+    partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, Granularity.TURN)
+    pairs = ctx.index.search(
+        partitions, moved, ctx.candidates, vector_filter(ctx, where, Granularity.TURN)
+    )
+    out.turns["feedback"] = _ranked(pairs)
+
+
+def speaker_lists(ctx: QueryContext, order: list[int], out: Lists) -> list[str]:
+    """When the query names a speaker of the conversation, that speaker's turns among the
+    candidates (in their fused order): what a person says is the best evidence about them.
+    Returns the speakers named."""
+    speakers = ctx.uow.units.speakers_of(order)
+    asked = set(words(ctx.query.text))
+    named = {s for s in set(speakers.values()) if set(words(s)) & asked}
+    items = [(seq, 1.0) for seq in order if speakers.get(seq) in named]
+    out.turns["speaker"] = _ranked(items)
+    return sorted(named)

@@ -51,19 +51,31 @@ ASSISTANT = re.compile(
 )
 ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
+# Fixed weights of mode="all" (every list, no routing).
 ALL_WEIGHTS = {
     "turn.dense": 1.0,
     "turn.lexical": 1.0,
     "session": 0.5,
-    "fact.dense": 0.5,
-    "fact.lexical": 0.5,
-    "topic.dense": 0.3,
-    "topic.lexical": 0.3,
+    "topic": 0.3,
+    "neighbour": 0.5,
+    "feedback": 0.5,
+    "speaker": 0.5,
     "time.dense": 1.0,
     "time.lexical": 1.0,
-    "graph": 0.5,
+    "graph": 0.3,
     "procedure.dense": 1.0,
     "procedure.lexical": 1.0,
+}
+# What auto mode always runs. Lexical leads dense a little: names, numbers and rare words
+# decide most memory questions, and MiniLM reads only the first 256 tokens of a turn.
+BASE_WEIGHTS = {
+    "turn.dense": 1.0,
+    "turn.lexical": 1.25,
+    "session": 0.3,
+    "neighbour": 0.5,
+    "feedback": 0.5,
+    "speaker": 0.5,
+    "graph": 0.3,
 }
 
 
@@ -124,9 +136,11 @@ class Plan:
     route: Route
     diversify: bool = False
     window: TimeWindow | None = None
+    # Derived granularities searched as extra keys of their source turns (K = V + fact).
+    expand: tuple[str, ...] = ()
 
 
-FLAT = 0.8  # first-pass entropy above this counts as "spread out"
+FLAT = 0.9  # first-pass entropy above this counts as "spread out"
 
 
 def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
@@ -137,42 +151,30 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
         weights = {"turn.dense": 1.0, "turn.lexical": 1.0}
         return Plan(Route("turn", weights, ["mode=turn: plain hybrid over turns"], info))
     if mode == "all":
-        return Plan(
-            Route("all", dict(ALL_WEIGHTS), ["mode=all: every retriever, fixed weights"], info),
-            window=feats.window,
-        )
-    weights = {
-        "turn.dense": 1.0,
-        "turn.lexical": 1.0,
-        "session": 0.5,
-        "fact.dense": 0.5,
-        "fact.lexical": 0.5,
-    }
-    reasons = ["turns (dense+lexical), session prior and fact keys always run"]
+        route = Route("all", dict(ALL_WEIGHTS), ["mode=all: every retriever, fixed weights"], info)
+        return Plan(route, window=feats.window, expand=("fact", "topic"))
+    weights = dict(BASE_WEIGHTS)
+    reasons = [
+        "always: turns (dense + lexical) with facts as extra keys, a session prior, the "
+        "neighbours of the best turns, pseudo-relevance feedback, named speakers, entities"
+    ]
     diversify = False
     if feats.window is not None:
         weights |= {"time.dense": 1.0, "time.lexical": 1.0}
         reasons.append(f"time expression '{feats.window.source}': search inside its window too")
-    if feats.aggregation or spread > FLAT:
-        weights["session"] = 1.0
-        weights |= {"topic.dense": 0.3, "topic.lexical": 0.3}
+    if spread > FLAT:
+        weights["session"] = 0.6
+        reasons.append(f"flat first pass (entropy {spread:.2f}): lean on sessions")
+    if feats.aggregation:
+        weights["topic"] = 0.3
         diversify = True
-        why = "aggregation words" if feats.aggregation else f"flat first pass ({spread:.2f})"
-        reasons.append(f"{why}: weigh sessions up and diversify over sessions")
-    if feats.entities:
-        weights["graph"] = 0.5
-        reasons.append(f"entities {feats.entities}: graph walk from them")
+        reasons.append("aggregation words: topics, and diversify over sessions")
     if feats.howto:
         weights |= {"procedure.dense": 1.0, "procedure.lexical": 1.0}
         reasons.append("how-to request: procedures")
     name = "+".join(
-        k
-        for k, v in (
-            ("time", feats.window),
-            ("wide", diversify),
-            ("graph", feats.entities),
-            ("howto", feats.howto),
-        )
-        if v
+        k for k, v in (("time", feats.window), ("wide", diversify), ("howto", feats.howto)) if v
     )
-    return Plan(Route(name or "focused", weights, reasons, info), diversify, feats.window)
+    return Plan(
+        Route(name or "focused", weights, reasons, info), diversify, feats.window, expand=("fact",)
+    )

@@ -18,8 +18,12 @@ from memsvc.retrieval.retrievers import (
     Lists,
     direct_lists,
     expansion_lists,
+    feedback_lists,
+    neighbour_lists,
     session_lists,
+    speaker_lists,
     time_lists,
+    topic_lists,
     turn_lists,
 )
 from memsvc.stores.uow import UnitOfWorkFactory
@@ -29,6 +33,8 @@ from memsvc.domain.ports import Embedder, VectorIndex
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
+NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
+FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
 
 class QueryEmbeddings:
@@ -120,16 +126,31 @@ class Searcher:
 
     def _run_routed(self, ctx: QueryContext, plan: router.Plan, lists: Lists) -> None:
         weights = plan.route.weights
-        if weights.get("session"):
-            session_lists(ctx, lists)
-        for granularity in (Granularity.FACT, Granularity.TOPIC):
-            if weights.get(f"{granularity}.dense") or weights.get(f"{granularity}.lexical"):
-                expansion_lists(ctx, granularity, lists)
+        for granularity in plan.expand:
+            expansion_lists(ctx, Granularity(granularity), lists)
         if plan.window is not None and ctx.query.time_window is None and weights.get("time.dense"):
             time_lists(ctx, plan.window, lists)
+        if weights.get("session"):
+            session_lists(ctx, lists)
+        if weights.get("topic"):
+            topic_lists(ctx, lists)
+        order = [
+            f.key
+            for f in rrf(
+                {k: v for k, v in lists.turns.items() if k.startswith(("turn.", "time."))},
+                k=self._settings.rrf_k,
+                depth=self._settings.candidates,
+                weights=weights,
+            )
+        ]
+        if weights.get("neighbour"):
+            neighbour_lists(ctx, order[:NEIGHBOUR_SEEDS], lists)
+        if weights.get("feedback"):
+            feedback_lists(ctx, order[:FEEDBACK_SEEDS], lists)
+        if weights.get("speaker"):
+            plan.route.features["speakers"] = speaker_lists(ctx, order, lists)
         if weights.get("graph"):
-            linked = graph_list(ctx, self._graphs, lists)
-            plan.route.features["linked_entities"] = linked
+            plan.route.features["linked_entities"] = graph_list(ctx, self._graphs, lists)
         if weights.get("procedure.dense"):
             direct_lists(ctx, Granularity.PROCEDURE, lists)
 

@@ -162,6 +162,19 @@ class UnitRepository:
                 out.setdefault(session_id, []).append(seq)
         return out
 
+    def speakers_of(self, seqs: Iterable[int]) -> dict[int, str]:
+        """seq -> the speaker name of each turn that has one."""
+        out: dict[int, str] = {}
+        speaker = UnitRow.attributes["speaker"].as_string()
+        for chunk in _chunks(list(dict.fromkeys(seqs))):
+            rows = self._session.execute(
+                select(UnitRow.seq, speaker).where(
+                    UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
+                )
+            )
+            out.update({int(seq): name for seq, name in rows if name})
+        return out
+
     def sessions_of(self, seqs: Iterable[int]) -> dict[int, str | None]:
         """seq -> session id of each unit."""
         out: dict[int, str | None] = {}
