@@ -96,7 +96,9 @@ class LifecycleSettings(BaseModel):
     merge_overlap: float = Field(0.5, ge=0, le=1)  # content-word Jaccard of the two texts
     merge_similarity_alone: float = Field(0.97, gt=0, le=1)  # cosine enough without overlap
     summary_chars: int = Field(700, ge=80)
-    topic_distance: float = Field(0.5, gt=0, le=2)  # cosine distance, average linkage
+    # Cosine distance between session vectors (average linkage) under which sessions share a
+    # topic. 0.3 splits LoCoMo's summaries (median pairwise distance 0.32) into a few topics.
+    topic_distance: float = Field(0.3, gt=0, le=2)
     topic_min_sessions: int = Field(2, ge=2)
     retention: RetentionPolicy = RetentionPolicy()
     # Per-tenant overrides of `retention` fields: {"acme": {"grace_days": 7}}.

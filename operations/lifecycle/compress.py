@@ -19,8 +19,20 @@ from typing import Any
 import numpy as np
 from memsvc.operations.editing import record
 from memsvc.operations.ingest import key_text
-from memsvc.operations.lifecycle.common import JobParams, Progress, batches, scope_filter, touch
-from memsvc.operations.lifecycle.summarise import abstractive, extractive, sentences_of
+from memsvc.operations.lifecycle.common import (
+    JobParams,
+    Progress,
+    batches,
+    scope_filter,
+    stored_vectors,
+    touch,
+)
+from memsvc.operations.lifecycle.summarise import (
+    Source,
+    abstractive,
+    extractive_many,
+    sentences_of,
+)
 from memsvc.operations.lifecycle.topics import TopicWriter
 from memsvc.stores.partitions import partition_of
 from memsvc.stores.units import UnitFilter
@@ -37,6 +49,15 @@ logger = logging.getLogger(__name__)
 REASON = "compress"
 EXTRACTIVE = "compress/extractive/1"
 SESSION_SHARE = 0.8  # of the progress bar
+
+
+@dataclass(slots=True)
+class _Pending:
+    session: MemoryUnit
+    turns: list[MemoryUnit]
+    key: str
+    header: str
+    central: list[MemoryUnit]  # the turns whose sentences an extractive summary ranks
 
 
 @dataclass(slots=True)
@@ -86,19 +107,20 @@ class Compressor:
         progress.counts["sessions"] = len(sessions)
         done = 0
         for batch in batches(sessions, max(1, params.batch_size // 10)):
-            summaries = [s for s in (self._summarise(job, u, chars, progress) for u in batch) if s]
-            if job.dry_run:
-                progress.add("would_summarise", len(summaries))
-                for s in summaries:
-                    progress.example({"session": s.session.id, "turns": s.session.content[:80]})
-            elif summaries:
-                self._write(job, summaries, progress)
+            pending = [p for p in (self._pending(job, u, chars, progress) for u in batch) if p]
+            if job.dry_run:  # what would be summarised, without spending model time on it
+                progress.add("would_summarise", len(pending))
+                for p in pending:
+                    progress.example({"session": p.session.id, "turns": len(p.turns)})
+            elif pending:
+                self._write(job, self._summaries(pending, chars, progress), progress)
             done += len(batch)
             progress.step(SESSION_SHARE * done / len(sessions))
 
-    def _summarise(
+    def _pending(
         self, job: Job, session: MemoryUnit, chars: int, progress: Progress
-    ) -> _Summary | None:
+    ) -> _Pending | None:
+        """The session and its turns when its summary is missing or stale, else None."""
         with self._uow(job.scope.tenant_id, write=False) as uow:
             turns = uow.units.find(
                 UnitFilter(
@@ -107,30 +129,48 @@ class Compressor:
                     granularities=(Granularity.TURN,),
                 )
             )
-        turns.sort(key=lambda t: t.attributes.get("position", 0))
-        key = content_hash(self.producer, str(chars), *(t.id for t in turns))
-        if not turns or session.attributes.get("summary_key") == key:
-            progress.add("unchanged")
-            return None
-        if job.dry_run:  # what would be summarised, without spending model time on it
-            return _Summary(session, "", key, self.producer)
-        header = _header(session, turns)
-        text, producer = self._text(turns, header, chars, progress)
-        return _Summary(session, text, key, producer)
+            turns.sort(key=lambda t: t.attributes.get("position", 0))
+            key = content_hash(self.producer, str(chars), *(t.id for t in turns))
+            if not turns or session.attributes.get("summary_key") == key:
+                progress.add("unchanged")
+                return None
+            central = _central(turns, stored_vectors(uow, turns), max(8, chars // 80))
+        return _Pending(session, turns, key, _header(session, turns), central)
 
-    def _text(
-        self, turns: Sequence[MemoryUnit], header: str, chars: int, progress: Progress
-    ) -> tuple[str, str]:
-        items = [(t.attributes.get("speaker"), t.content) for t in turns]
+    def _summaries(self, pending: list[_Pending], chars: int, progress: Progress) -> list[_Summary]:
+        """Abstractive where the LLM answers; extractive for the rest, embedded in one go."""
+        done: dict[str, _Summary] = {}
         if self._llm is not None:
-            transcript = "\n".join(key_text(s, c) for s, c in items)
-            try:
-                return abstractive(self._llm, transcript, header, chars), self.producer
-            except LLMError as exc:  # the LLM is optional: fall back, and say so
-                logger.warning("abstractive summary failed (%s); using extractive", exc)
-                progress.add("llm_fallbacks")
-                progress.counts["llm_error"] = f"{type(exc).__name__}: {exc}"[:300]
-        return extractive(sentences_of(items), self._embedder, chars, header), EXTRACTIVE
+            for p in pending:
+                text = self._abstractive(p, chars, progress)
+                if text is not None:
+                    done[p.session.id] = _Summary(p.session, text, p.key, self.producer)
+        rest = [p for p in pending if p.session.id not in done]
+        groups = [
+            Source(
+                sentences_of(_items(p.central)),
+                p.header,
+                pool=[t.content for t in p.turns],
+                known=frozenset(str(s) for s, _ in _items(p.turns) if s),
+            )
+            for p in rest
+        ]
+        for p, text in zip(rest, extractive_many(groups, self._embedder, chars)):
+            # A fallback is keyed apart, so that the next run asks the LLM again.
+            key = p.key if self._llm is None else content_hash(p.key, "fallback")
+            done[p.session.id] = _Summary(p.session, text, key, EXTRACTIVE)
+        return [done[p.session.id] for p in pending]
+
+    def _abstractive(self, p: _Pending, chars: int, progress: Progress) -> str | None:
+        assert self._llm is not None
+        transcript = "\n".join(key_text(s, c) for s, c in _items(p.turns))
+        try:
+            return abstractive(self._llm, transcript, p.header, chars)
+        except LLMError as exc:  # the LLM is optional: fall back, and say so
+            logger.warning("abstractive summary failed (%s); using extractive", exc)
+            progress.add("llm_fallbacks")
+            progress.counts["llm_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            return None
 
     def _write(self, job: Job, summaries: list[_Summary], progress: Progress) -> None:
         vectors = self._embedder.embed_batch([s.text for s in summaries])
@@ -160,6 +200,21 @@ def _apply_summary(session: MemoryUnit, summary: _Summary) -> None:
         "summary_key": summary.key,
         "summary_producer": summary.producer,
     }
+
+
+def _central(turns: list[MemoryUnit], vectors: np.ndarray, k: int) -> list[MemoryUnit]:
+    """The `k` turns closest to the centroid of the session's stored turn vectors, in order.
+    Only their sentences are embedded and ranked: the summary picks central sentences, and
+    sentences of peripheral turns would not make it anyway."""
+    if len(turns) <= k:
+        return turns
+    centroid = vectors.mean(axis=0)
+    keep = set(np.argsort(-(vectors @ centroid))[:k].tolist())
+    return [t for i, t in enumerate(turns) if i in keep]
+
+
+def _items(turns: Sequence[MemoryUnit]) -> list[tuple[str | None, str]]:
+    return [(t.attributes.get("speaker"), t.content) for t in turns]
 
 
 def _header(session: MemoryUnit, turns: Sequence[MemoryUnit]) -> str:

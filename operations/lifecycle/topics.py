@@ -29,7 +29,14 @@ from memsvc.operations.lifecycle.common import (
     stored_vectors,
     touch,
 )
-from memsvc.operations.lifecycle.summarise import extractive, sentences_of
+from memsvc.operations.lifecycle.summarise import (
+    Source,
+    by_speaker,
+    extractive_many,
+    is_date,
+    mentions,
+    sentences_of,
+)
 from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 from sklearn.cluster import AgglomerativeClustering
 
@@ -56,8 +63,42 @@ Owner = tuple[str | None, str | None]
 _SUMMARY_HEADER = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \([^)]*\))?: |^undated(?: \([^)]*\))?: ")
 
 
-def _keyword(word: str) -> bool:
-    return len(word) > 3 and word.isalpha()
+_TAIL = re.compile(r" Also mentioned: .*$")
+_SPEAKERS = re.compile(r"^\S+ \(([^)]*)\): ")
+# Words of chat that say nothing about what a topic is.
+_FILLERS = frozenset(
+    """also mentioned thanks thank really great awesome glad love loved yeah wow cool nice good
+    sounds amazing know think like just much time last next sure totally pretty things thing
+    something feel feeling felt keep always made make going doing want wanted wish""".split()
+)
+
+
+def _speakers(session: MemoryUnit) -> list[str]:
+    found = _SPEAKERS.match(session.content)
+    return [n.strip() for n in found.group(1).split(",")] if found else []
+
+
+def _keywords(texts: Sequence[str], known: frozenset[str]) -> list[str]:
+    """Names found in the most sessions first, then content words, KEYWORDS in all."""
+    lowered = {k.lower() for k in known}
+    names = Counter(
+        n
+        for t in texts
+        for n in mentions(t, known)
+        if n[:1].isupper() and not _digits(n) and not is_date(n)
+    )
+    words = Counter(
+        w
+        for t in texts
+        for w in set(content_words(t))
+        if len(w) > 3 and w.isalpha() and w not in _FILLERS and w not in lowered
+    )
+    ranked = [n for n, _ in names.most_common()] + [w for w, _ in words.most_common()]
+    out: list[str] = []
+    for word in ranked:
+        if word.lower() not in {o.lower() for o in out}:
+            out.append(word)
+    return out[:KEYWORDS]
 
 
 @dataclass(slots=True)
@@ -145,18 +186,20 @@ class TopicWriter:
         return drafts, vanished, existing
 
     def _content(self, draft: TopicDraft) -> str:
-        """Keywords (words in most of the sessions), the span, then central sentences."""
+        """Keywords (names, then words, found in most of the sessions), the span, then the
+        central sentences of the sessions' summaries."""
         members = draft.members
-        texts = [_SUMMARY_HEADER.sub("", s.content) for s in members]
-        spread = Counter(w for t in texts for w in set(content_words(t)) if _keyword(w))
-        total = Counter(w for t in texts for w in content_words(t) if _keyword(w))
-        ranked = sorted(spread, key=lambda w: (-spread[w], -total[w], w))
+        texts = [_TAIL.sub("", _SUMMARY_HEADER.sub("", s.content)) for s in members]
+        known = frozenset(str(n) for s in members for n in _speakers(s))
         first, last = _when(members[0]).date(), _when(members[-1]).date()
         header = (
-            f"Topic: {', '.join(ranked[:KEYWORDS])} ({len(members)} sessions, {first} to {last}). "
+            f"Topic: {', '.join(_keywords(texts, known))} "
+            f"({len(members)} sessions, {first} to {last}). "
         )
-        sentences = sentences_of([(None, t) for t in texts])
-        return extractive(sentences, self._embedder, self._settings.summary_chars, header)
+        items = [run for t in texts for run in by_speaker(t, known)]
+        source = Source(sentences_of(items), header, known=known)
+        [content] = extractive_many([source], self._embedder, self._settings.summary_chars)
+        return content
 
     def _write(self, uow: UnitOfWork, draft: TopicDraft, vector: np.ndarray, job_id: str) -> str:
         existing = uow.units.by_dedupe_keys([draft.key]).get(draft.key)
@@ -242,3 +285,7 @@ def _supersede(
         record(uow, current, "supersede", before, reason=REASON, job_id=job_id)
         done += 1
     return done
+
+
+def _digits(text: str) -> bool:
+    return any(c.isdigit() for c in text)
