@@ -55,6 +55,7 @@ ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 ALL_WEIGHTS = {
     "turn.dense": 1.0,
     "turn.lexical": 1.0,
+    "support": 1.0,
     "session": 0.5,
     "topic": 0.3,
     "neighbour": 0.5,
@@ -71,6 +72,7 @@ ALL_WEIGHTS = {
 BASE_WEIGHTS = {
     "turn.dense": 1.0,
     "turn.lexical": 1.25,
+    "support": 1.0,
     "session": 0.3,
     "neighbour": 0.5,
     "feedback": 0.5,
@@ -140,7 +142,14 @@ class Plan:
     expand: tuple[str, ...] = ()
 
 
-FLAT = 0.9  # first-pass entropy above this counts as "spread out"
+PEAKED, FLAT = 0.5, 0.9  # first-pass entropies between which support weight rises
+
+
+def support_weight(spread: float) -> float:
+    """Weight of the supporting lists: 0.3 for a peaked first pass (one clear answer) up to
+    1.0 for a flat one (the answer is spread out or missed)."""
+    t = min(1.0, max(0.0, (spread - PEAKED) / (FLAT - PEAKED)))
+    return round(0.3 + 0.7 * t, 3)
 
 
 def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
@@ -162,9 +171,11 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
     if feats.window is not None:
         weights |= {"time.dense": 1.0, "time.lexical": 1.0}
         reasons.append(f"time expression '{feats.window.source}': search inside its window too")
-    if spread > FLAT:
-        weights["session"] = 0.6
-        reasons.append(f"flat first pass (entropy {spread:.2f}): lean on sessions")
+    weights["support"] = support_weight(spread)
+    reasons.append(
+        f"first-pass entropy {spread:.2f}: supporting lists weigh {weights['support']:.2f} "
+        "(a peaked first pass is trusted, a flat one looks around it)"
+    )
     if feats.aggregation:
         weights["topic"] = 0.3
         diversify = True

@@ -33,6 +33,7 @@ from memsvc.domain.ports import Embedder, VectorIndex
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
+SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "speaker", "graph"})
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
 FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
@@ -79,12 +80,7 @@ class Searcher:
         with self._uow(query.scope.tenant_id, write=False) as uow:
             ctx = QueryContext(query, vector, uow, self._index, self._settings.candidates)
             lists, plan = self._retrieve(ctx)
-            fused = rrf(
-                {**lists.turns, **lists.direct},
-                k=self._settings.rrf_k,
-                depth=self._settings.candidates,
-                weights=plan.route.weights,
-            )
+            fused = self._fuse(lists, plan.route.weights)
             pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k]
             units = uow.units.by_seqs(f.key for f in pool)
         window = query.time_window or plan.window
@@ -99,6 +95,33 @@ class Searcher:
         )
         context = pack(hits, query.context_budget) if query.context_budget else None
         return SearchResult(hits=hits, route=plan.route, time_window=window, context=context)
+
+    def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
+        """Two-stage RRF. Supporting lists (session and topic priors, neighbours, feedback,
+        speakers, graph) are fused into one `support` ranking first, which then counts as
+        one list beside the primary ones: correlated weak signals cannot outvote a turn that
+        the primary retrievers both rank first."""
+        k, depth = self._settings.rrf_k, self._settings.candidates
+        support = rrf(
+            {n: v for n, v in lists.turns.items() if n in SUPPORT},
+            k=k,
+            depth=depth,
+            weights=weights,
+        )
+        primary = {n: v for n, v in {**lists.turns, **lists.direct}.items() if n not in SUPPORT}
+        ranked = [(f.key, f.score, rank) for rank, f in enumerate(support, start=1)]
+        fused = rrf(
+            {**primary, "support": ranked},
+            k=k,
+            depth=depth,
+            weights={**weights, "support": weights.get("support", 0.0)},
+        )
+        votes = {f.key: f.votes for f in support}
+        for item in fused:  # show the supporting lists themselves in the explanation
+            item.votes = [v for v in item.votes if v.retriever != "support"] + votes.get(
+                item.key, []
+            )
+        return fused
 
     def _retrieve(self, ctx: QueryContext) -> tuple[Lists, router.Plan]:
         query = ctx.query

@@ -70,7 +70,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
                     "/v1/memories/search", json={"user_id": "u", "query": item["text"], "k": 5}
                 ).json()["hits"]
                 found = {h["memory"]["id"]: h for h in hits}
-                assert item["id"] in found, "an acknowledged write is not found by search"
+                assert item["id"] in found, f"acknowledged {item} not found by search"
                 votes = {v["retriever"] for v in found[item["id"]]["retrievers"]}
                 assert "turn.dense" in votes, "the vector index did not heal from SQL"
     finally:
