@@ -211,13 +211,23 @@ def feedback_lists(ctx: QueryContext, seeds: list[int], out: Lists, beta: float 
     out.turns["feedback"] = _ranked(pairs)
 
 
-def speaker_lists(ctx: QueryContext, order: list[int], out: Lists) -> list[str]:
-    """When the query names a speaker of the conversation, that speaker's turns among the
-    candidates (in their fused order): what a person says is the best evidence about them.
-    Returns the speakers named."""
-    speakers = ctx.uow.units.speakers_of(order)
+def author_lists(ctx: QueryContext, order: list[int], about_assistant: bool, out: Lists) -> str:
+    """Whose words are evidence: when the query names a speaker of the conversation, that
+    speaker's turns; when it asks what the assistant said, the assistant's; otherwise what
+    people said (the user, named speakers) over what an unnamed assistant said. The list
+    holds those candidates in their fused order; returns who it chose."""
+    authors = ctx.uow.units.authors_of(order)
     asked = set(words(ctx.query.text))
-    named = {s for s in set(speakers.values()) if set(words(s)) & asked}
-    items = [(seq, 1.0) for seq in order if speakers.get(seq) in named]
-    out.turns["speaker"] = _ranked(items)
-    return sorted(named)
+    named = {n for _, n in authors.values() if n and set(words(n)) & asked}
+    if named:
+        chosen, who = {s for s, (_, n) in authors.items() if n in named}, ", ".join(sorted(named))
+    elif about_assistant:
+        chosen = {s for s, (r, n) in authors.items() if r == "assistant" and not n}
+        who = "the assistant"
+    else:
+        chosen = {s for s, (r, n) in authors.items() if n or r != "assistant"}
+        who = "people (not the assistant)"
+        if len(chosen) == len(authors):  # nothing to tell apart
+            chosen, who = set(), ""
+    out.turns["author"] = _ranked([(seq, 1.0) for seq in order if seq in chosen])
+    return who

@@ -60,7 +60,7 @@ ALL_WEIGHTS = {
     "topic": 0.3,
     "neighbour": 0.5,
     "feedback": 0.5,
-    "speaker": 0.5,
+    "author": 0.5,
     "time.dense": 1.0,
     "time.lexical": 1.0,
     "graph": 0.3,
@@ -76,7 +76,7 @@ BASE_WEIGHTS = {
     "session": 0.3,
     "neighbour": 0.5,
     "feedback": 0.5,
-    "speaker": 0.5,
+    "author": 0.5,
     "graph": 0.3,
 }
 
@@ -165,7 +165,7 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
     weights = dict(BASE_WEIGHTS)
     reasons = [
         "always: turns (dense + lexical) with facts as extra keys, a session prior, the "
-        "neighbours of the best turns, pseudo-relevance feedback, named speakers, entities"
+        "neighbours of the best turns, pseudo-relevance feedback, whose words count, entities"
     ]
     diversify = False
     if feats.window is not None:

@@ -16,12 +16,12 @@ from memsvc.retrieval.hybrid import QueryContext
 from memsvc.retrieval.packing import pack
 from memsvc.retrieval.retrievers import (
     Lists,
+    author_lists,
     direct_lists,
     expansion_lists,
     feedback_lists,
     neighbour_lists,
     session_lists,
-    speaker_lists,
     time_lists,
     topic_lists,
     turn_lists,
@@ -33,7 +33,7 @@ from memsvc.domain.ports import Embedder, VectorIndex
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
-SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "speaker", "graph"})
+SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
 FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
@@ -170,8 +170,9 @@ class Searcher:
             neighbour_lists(ctx, order[:NEIGHBOUR_SEEDS], lists)
         if weights.get("feedback"):
             feedback_lists(ctx, order[:FEEDBACK_SEEDS], lists)
-        if weights.get("speaker"):
-            plan.route.features["speakers"] = speaker_lists(ctx, order, lists)
+        if weights.get("author"):
+            about_assistant = bool(plan.route.features.get("assistant"))
+            plan.route.features["authors"] = author_lists(ctx, order, about_assistant, lists)
         if weights.get("graph"):
             plan.route.features["linked_entities"] = graph_list(ctx, self._graphs, lists)
         if weights.get("procedure.dense"):

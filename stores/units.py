@@ -162,17 +162,18 @@ class UnitRepository:
                 out.setdefault(session_id, []).append(seq)
         return out
 
-    def speakers_of(self, seqs: Iterable[int]) -> dict[int, str]:
-        """seq -> the speaker name of each turn that has one."""
-        out: dict[int, str] = {}
+    def authors_of(self, seqs: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+        """seq -> (role, speaker name) of each turn."""
+        out: dict[int, tuple[str | None, str | None]] = {}
+        role = UnitRow.attributes["role"].as_string()
         speaker = UnitRow.attributes["speaker"].as_string()
         for chunk in _chunks(list(dict.fromkeys(seqs))):
             rows = self._session.execute(
-                select(UnitRow.seq, speaker).where(
+                select(UnitRow.seq, role, speaker).where(
                     UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
                 )
             )
-            out.update({int(seq): name for seq, name in rows if name})
+            out.update({int(seq): (r, name) for seq, r, name in rows})
         return out
 
     def sessions_of(self, seqs: Iterable[int]) -> dict[int, str | None]:
