@@ -141,14 +141,19 @@ def _extraction(
     if llm is None:
         if settings.extraction.extractor == "llm":
             logger.warning("extractor 'llm' needs MEMSVC_LLM_BASE_URL; using 'rules'")
-        return Extraction(uow, writer, RulesExtractor()), None
+        floor = settings.extraction.min_confidence
+        return Extraction(uow, writer, RulesExtractor(), min_confidence=floor), None
     budget, reply = settings.extraction.budget_tokens, settings.llm.max_tokens
     extractor = LLMExtractor(llm, budget_tokens=budget, reply_tokens=reply, tokens=tokens)
     decider = FactDecider(
         uow, embedder, llm, tokens=tokens, budget_tokens=budget, reply_tokens=reply
     )
     fallback = RulesExtractor()
-    return Extraction(uow, writer, extractor, fallback=fallback, decider=decider), llm
+    floor = settings.extraction.min_confidence
+    extraction = Extraction(
+        uow, writer, extractor, fallback=fallback, decider=decider, min_confidence=floor
+    )
+    return extraction, llm
 
 
 def _index_dir(url: str) -> Path | None:

@@ -116,6 +116,7 @@ class _Api:
         mode: Literal["auto", "all", "turn"] = "auto",
         include_archived: bool = False,
         context_budget: int | None = None,
+        exclude_retrievers: Sequence[str] = (),
     ) -> SearchResult:
         """Find memories for a query; every hit says which retrievers found it and why."""
         body = _build(
@@ -133,6 +134,7 @@ class _Api:
             mode=mode,
             include_archived=include_archived,
             context_budget=context_budget,
+            exclude_retrievers=list(exclude_retrievers),
         )
         return self._run(
             _Call(

@@ -165,6 +165,11 @@ class SearchRequest(_Model):
     mode: Literal["auto", "all", "turn"] = "auto"
     include_archived: bool = False
     context_budget: int | None = Field(None, ge=16, le=200_000)
+    exclude_retrievers: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Retrievers to leave out (e.g. graph, session, turn.dense), for ablations.",
+    )
 
     def to_query(self, tenant_id: str) -> d.SearchQuery:
         window = d.TimeWindow(self.start, self.end, "request") if self.start or self.end else None
@@ -181,6 +186,7 @@ class SearchRequest(_Model):
             mode=self.mode,
             include_archived=self.include_archived,
             context_budget=self.context_budget,
+            exclude=tuple(self.exclude_retrievers),
         )
 
 

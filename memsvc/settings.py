@@ -60,6 +60,9 @@ class ExtractionSettings(BaseModel):
     # Tokens of one LLM extraction or decision call, prompt plus reply (the reply gets at most
     # half, and at most llm.max_tokens); the turns of longer sessions are cut to fit.
     budget_tokens: int = Field(8000, ge=256)
+    # Candidates below this confidence are not written (rules: photo reactions, "other"
+    # entities; a wrong fact pollutes memory more than a missing one).
+    min_confidence: float = Field(0.6, ge=0.0, le=1.0)
 
 
 class RetentionPolicy(BaseModel):

@@ -40,7 +40,9 @@ class Extraction:
         extractor: Extractor,
         fallback: Extractor | None = None,
         decider: FactDecider | None = None,
+        min_confidence: float = 0.0,
     ) -> None:
+        self._min_confidence = min_confidence
         self._uow = uow
         self._writer = writer
         self._extractor = extractor
@@ -74,6 +76,7 @@ class Extraction:
             ),
         )
         result, failure = self._extract(turns, context)
+        result = confident(result, self._min_confidence)
         items = drafts(result, scope, {t.id: t.occurred_at for t in turns if t.occurred_at})
         counts, spent = self._write(scope, items, job_id, decide=failure is None)
         out = {"turns": len(turns), "producer": result.producer, **counts, **losses(result)}
@@ -126,3 +129,12 @@ def _known(attributes: dict[str, Any]) -> KnownEntity:
         type=kind if kind in ENTITY_TYPES else "other",  # type: ignore[arg-type]
         aliases=tuple(attributes.get("aliases", [])),
     )
+
+
+def confident(result: ExtractionResult, floor: float) -> ExtractionResult:
+    """The candidates at or above `floor` confidence (the same result object, filtered)."""
+    result.facts = [c for c in result.facts if c.confidence >= floor]
+    result.entities = [c for c in result.entities if c.confidence >= floor]
+    result.relations = [c for c in result.relations if c.confidence >= floor]
+    result.procedures = [c for c in result.procedures if c.confidence >= floor]
+    return result

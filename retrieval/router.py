@@ -189,3 +189,17 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
     return Plan(
         Route(name or "focused", weights, reasons, info), diversify, feats.window, expand=("fact",)
     )
+
+
+def exclude(chosen: Plan, names: tuple[str, ...]) -> None:
+    """Leave retrievers out of a plan: a list name ("turn.dense"), a family ("time" drops
+    time.dense and time.lexical), or "fact" (no facts as extra keys)."""
+    weights = chosen.route.weights
+    for name in names:
+        for key in [k for k in weights if k == name or k.split(".", 1)[0] == name]:
+            weights[key] = 0.0
+        if name in chosen.expand:
+            chosen.expand = tuple(g for g in chosen.expand if g != name)
+        if name == "diversify":
+            chosen.diversify = False
+    chosen.route.reasons.append("excluded: " + ", ".join(names))

@@ -132,6 +132,8 @@ class Searcher:
         first_pass = [s for _, s, _ in lists.turns.get("turn.dense", [])[:FIRST_PASS]]
         feats = router.features(query.text, query.query_time or utcnow())
         plan = router.plan(query.mode, feats, first_pass)
+        if query.exclude:
+            router.exclude(plan, query.exclude)
         weights = plan.route.weights
         if wanted is not None:  # the caller chose granularities: no routing beyond them
             plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}

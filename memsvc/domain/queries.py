@@ -69,6 +69,8 @@ class SearchQuery:
     mode: SearchMode = "auto"
     include_archived: bool = False
     context_budget: int | None = None
+    # Retrievers to leave out of the route (ablations and debugging), e.g. ("graph",).
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
