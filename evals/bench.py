@@ -134,15 +134,63 @@ def _settings(config: BenchConfig) -> Settings:
     return settings
 
 
+@dataclass(slots=True)
+class _Corpus:
+    size: int
+    texts: list[str]  # the distinct texts; turns cycle through them
+    vectors: np.ndarray
+    cheap: bool
+
+
+@dataclass(slots=True)
+class _ServiceRun:
+    ingest_s: float
+    memsvc_ms: list[float]
+    dense_ms: list[float]
+    rss_ingest_mb: float
+    rss_search_mb: float
+
+
 def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> SizeResult:
     cheap = size > config.cheap_above
     distinct = config.cheap_above // 2 if cheap else size
     texts = synthetic_turns(distinct, seed=config.seed + size)
     with PeakRSS() as rss_raw:
         vectors, raw_s = _raw_embed(raw, texts, config.progress, size)
-    folder = Path(tempfile.mkdtemp(prefix=f"memsvc-bench-{size}-"))
+    run = _through_service(config, settings, raw, _Corpus(size, texts, vectors, cheap))
+    raw_rate, rate = distinct / raw_s, size / run.ingest_s
+    note = (
+        f"cheaper configuration: {distinct} distinct texts, each in ~{size // distinct} "
+        "turns; vectors pre-computed into the embedding cache, so ingest measures storage "
+        "and indexing only"
+    )
+    return SizeResult(
+        size=size,
+        distinct_texts=distinct,
+        cheap=cheap,
+        raw_embed_s=raw_s,
+        raw_turns_per_s=raw_rate,
+        ingest_s=run.ingest_s,
+        ingest_turns_per_s=rate,
+        ingest_vs_raw=None if cheap else rate / raw_rate,
+        memsvc_latency_ms=latency_stats(run.memsvc_ms),
+        dense_latency_ms=latency_stats(run.dense_ms),
+        peak_rss_mb={
+            "raw_embed": rss_raw.mb,
+            "ingest": run.rss_ingest_mb,
+            "search": run.rss_search_mb,
+        },
+        note=note if cheap else "",
+    )
+
+
+def _through_service(
+    config: BenchConfig, settings: Settings, raw: Any, corpus: _Corpus
+) -> _ServiceRun:
+    """Ingest the corpus into a fresh embedded store, then time both systems' searches."""
+    folder = Path(tempfile.mkdtemp(prefix=f"memsvc-bench-{corpus.size}-"))
     try:
-        cache = _cache_with(folder, settings, texts, vectors) if cheap else ""
+        cache = _cache_with(folder, settings, corpus.texts, corpus.vectors) if corpus.cheap else ""
         local = settings.model_copy(
             update={
                 "data_dir": folder,
@@ -152,39 +200,15 @@ def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> Si
         )
         with Memory(local) as memory:
             with PeakRSS() as rss_ingest:
-                ingest_s = _ingest(memory, texts, size, config.progress)
-            questions = synthetic_questions(config.queries, seed=config.seed + size + 1)
+                ingest_s = _ingest(memory, corpus.texts, corpus.size, config.progress)
+            questions = synthetic_questions(config.queries, seed=config.seed + corpus.size + 1)
             with PeakRSS() as rss_search:
                 mine = _search_memsvc(memory, questions, config.k)
-                flat = _search_dense(raw, _repeat(vectors, size), questions, config.k)
+                flat_vectors = _repeat(corpus.vectors, corpus.size)
+                flat = _search_dense(raw, flat_vectors, questions, config.k)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    raw_rate = distinct / raw_s
-    rate = size / ingest_s
-    return SizeResult(
-        size=size,
-        distinct_texts=distinct,
-        cheap=cheap,
-        raw_embed_s=raw_s,
-        raw_turns_per_s=raw_rate,
-        ingest_s=ingest_s,
-        ingest_turns_per_s=rate,
-        ingest_vs_raw=None if cheap else rate / raw_rate,
-        memsvc_latency_ms=latency_stats(mine),
-        dense_latency_ms=latency_stats(flat),
-        peak_rss_mb={
-            "raw_embed": rss_raw.mb,
-            "ingest": rss_ingest.mb,
-            "search": rss_search.mb,
-        },
-        note=(
-            f"cheaper configuration: {distinct} distinct texts, each in ~{size // distinct} "
-            "turns; vectors pre-computed into the embedding cache, so ingest measures storage "
-            "and indexing only"
-            if cheap
-            else ""
-        ),
-    )
+    return _ServiceRun(ingest_s, mine, flat, rss_ingest.mb, rss_search.mb)
 
 
 def _raw_embed(raw: Any, texts: list[str], progress: bool, size: int) -> tuple[np.ndarray, float]:

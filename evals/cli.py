@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,7 +67,7 @@ def _evaluate(
     typer.echo(f"reports written to {folder}")
 
 
-def _command(kind: Kind):  # one body for both datasets
+def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
     def command(
         data: Data,
         sample: Sample = None,
@@ -86,28 +87,12 @@ def _command(kind: Kind):  # one body for both datasets
         embedder: Embedder = None,
         progress: Progress = True,
     ) -> None:
+        # The parameters above (locals() also holds the closure's `kind`).
+        options = {name: value for name, value in locals().items() if name != "kind"}
         _check_choice("mode", mode, ("auto", "all", "turn"))
         _check_choice("extract", extract, ("off", "sync", "async"))
-        _evaluate(
-            kind,
-            data=data,
-            sample=sample,
-            seed=seed,
-            ks=k,
-            search_k=search_k,
-            mode=mode,
-            extract=extract,
-            cache_dir=cache_dir,
-            url=url,
-            api_key=api_key,
-            baselines=baselines,
-            qa=qa,
-            qa_k=qa_k,
-            reingest=reingest,
-            out=out,
-            embedder=embedder,
-            progress=progress,
-        )
+        options["ks"] = options.pop("k")
+        _evaluate(kind, **options)
 
     command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file."
     return command

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from memsvc.evals.cache import (
     DEFAULT_CACHE_DIR,
+    PrefillStats,
     ScopeLedger,
     config_hash,
     embedding_cache_path,
@@ -124,20 +125,26 @@ def run(config: RunConfig) -> RunResult:
     summaries = {name: _summary(config.kind, questions, s, ks) for name, s in systems.items()}
     result = RunResult(config, dataset, questions, ks, systems, summaries, ingest, timings)
     result.embedder = settings.embedder.model
-    result.counts = {
-        "questions": len(questions),
-        "scored": sum(1 for q in questions if not q.excluded),
-        "scopes": len(haystacks),
-        "turns": len(texts),
-        "distinct_texts": stats.texts,
-        "texts_embedded": stats.embedded,
-    }
+    result.counts = _counts(questions, haystacks, len(texts), stats)
     if config.qa:
         from memsvc.evals.qa import run_qa  # the LLM client loads only when asked for
 
         result.qa = _timed(timings, "qa", lambda: run_qa(settings, result))
     timings["total"] = time.perf_counter() - started
     return result
+
+
+def _counts(
+    questions: list[Question], haystacks: dict[str, Haystack], turns: int, stats: PrefillStats
+) -> dict[str, int]:
+    return {
+        "questions": len(questions),
+        "scored": sum(1 for q in questions if not q.excluded),
+        "scopes": len(haystacks),
+        "turns": turns,
+        "distinct_texts": stats.texts,
+        "texts_embedded": stats.embedded,
+    }
 
 
 def _select(dataset: Dataset, config: RunConfig) -> list[Question]:

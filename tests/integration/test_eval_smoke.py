@@ -242,3 +242,24 @@ def test_url_runs_the_same_evaluation_against_a_server_over_http(tmp_path: Path)
     assert result.ingest.scopes_ingested == 3
     assert result.summaries["memsvc"].overall["session_recall_all@5"] == 1.0
     assert result.systems["memsvc"].texts["q1"]  # hits came back over HTTP
+
+
+def test_cli_runs_an_evaluation_and_writes_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memsvc.evals.cli import eval_app
+    from typer.testing import CliRunner
+
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    monkeypatch.setenv("MEMSVC_EMBEDDER_MODEL", "hash-64")  # configuration, as a user sets it
+    monkeypatch.delenv("MEMSVC_LLM_BASE_URL", raising=False)
+    args = ["longmemeval", "--data", str(data), "--sample", "2", "--seed", "1", "--k", "1"]
+    args += ["--k", "3", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "r")]
+    outcome = CliRunner().invoke(eval_app, [*args, "--no-progress", "--no-baselines"])
+    assert outcome.exit_code == 0, outcome.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["ks"] == [1, 3]
+    assert report["counts"]["questions"] == 2
+    assert set(report["systems"]) == {"memsvc"}
+    assert report["config"]["embedder_model"] == "hash-64"
