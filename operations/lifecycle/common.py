@@ -82,9 +82,11 @@ class Progress:
         self.counts = counts
 
     def step(self, fraction: float) -> None:
-        self._ctx.report(min(max(fraction, 0.0), 1.0), self.counts)
+        """After a committed batch: pause (if throttled), then report, so that a job
+        cancelled during the pause stops before its next batch."""
         if self._pause:
             time.sleep(self._pause)
+        self._ctx.report(min(max(fraction, 0.0), 1.0), self.counts)
 
     def add(self, name: str, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n

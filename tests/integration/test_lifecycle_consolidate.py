@@ -4,6 +4,7 @@ relations, every change in history under the job's id, and revert undoing it exa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -261,3 +262,28 @@ def test_dry_run_reports_the_plan_and_changes_nothing(mem: Memory) -> None:
     assert all(h.job_id is None for i in ids.values() if "," not in i for h in mem.history(i))
     with pytest.raises(ConflictError, match="dry run"):
         mem.revert_job(job.id)
+
+
+def test_a_cancelled_job_stops_between_batches(tmp_path: Path) -> None:
+    jobs = {"run_in_process": True, "poll_s": 0.05}
+    with open_memory(tmp_path / "c", jobs=jobs) as mem:
+        groups = []
+        for name in ("apple", "violin", "kayak", "lantern", "compass", "teapot"):
+            [t1, t2] = say(mem, f"s-{name}", MAY, f"My {name} is here.", "Yes.")
+            text = f"The user keeps the {name} in the attic"
+            groups.append(
+                (fact(mem, text + ".", sources=[t1]), fact(mem, text.upper(), sources=[t2]))
+            )
+        job = mem.create_job("consolidate", user_id="u", params={"batch_size": 1, "pause_s": 0.3})
+        deadline = time.monotonic() + 20
+        while mem.get_job(job.id).progress == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        mem.cancel_job(job.id)
+        while mem.get_job(job.id).finished_at is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the handler notices at its next report
+        assert mem.get_job(job.id).status == "cancelled"
+        states = [(unit(mem, a).status, unit(mem, b).status) for a, b in groups]
+    merged = states.count((Status.ACTIVE, Status.SUPERSEDED))
+    assert merged + states.count((Status.ACTIVE, Status.ACTIVE)) == len(groups)
+    assert 1 <= merged < len(groups)
