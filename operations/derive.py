@@ -24,6 +24,7 @@ from memsvc.stores.uow import UnitOfWork
 from memsvc.domain import (
     Granularity,
     MemoryUnit,
+    NotFoundError,
     Origin,
     Provenance,
     Scope,
@@ -191,6 +192,8 @@ class DerivedWriter:
         relations: list[MemoryUnit] = []
         for draft, vector in zip(items, vectors):
             old = existing.get(draft.key)
+            if old is not None and old.status is Status.SUPERSEDED and not _returns(old, draft):
+                old = _keeper(uow, old)  # heard again: it belongs to the unit that absorbed it
             if old is not None and _returns(old, draft):
                 # The value holds again after something replaced it (Boston, Denver, Boston):
                 # a new interval, so a new unit keyed by when it starts.
@@ -287,6 +290,19 @@ def supersede_older(
         uow, older, "supersede", before, reason=f"{reason}: new value in {newer.id}", job_id=job_id
     )
     return 1
+
+
+def _keeper(uow: UnitOfWork, unit: MemoryUnit) -> MemoryUnit:
+    """Follow `superseded_by` from a unit merged away as a duplicate to the unit that kept
+    it (a unit closed by a newer slot value is its own keeper: it is history)."""
+    seen = {unit.id}
+    while unit.superseded_by and unit.valid_to is None and unit.superseded_by not in seen:
+        try:
+            unit = uow.units.get(unit.superseded_by)
+        except NotFoundError:
+            break
+        seen.add(unit.id)
+    return unit
 
 
 def _returns(old: MemoryUnit, draft: Draft) -> bool:

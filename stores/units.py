@@ -310,6 +310,11 @@ def apply_filter(stmt: Select, tenant_id: str, where: UnitFilter) -> Select:  # 
         stmt = stmt.where(UnitRow.occurred_at < where.occurred_to)
     if where.valid_at is not None:
         at = where.valid_at
+        # A superseded unit counts for the past only if its validity was closed (a value that
+        # changed); one merged away as a duplicate never held on its own.
+        stmt = stmt.where(
+            (UnitRow.status != "superseded") | UnitRow.valid_to.is_not(None),
+        )
         stmt = stmt.where(
             (UnitRow.valid_from.is_(None)) | (UnitRow.valid_from <= at),
             (UnitRow.valid_to.is_(None)) | (UnitRow.valid_to > at),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from memsvc import Memory, NotFoundError
+from memsvc.domain import Status
 
 MAY = datetime(2023, 5, 8, 10, 0, tzinfo=UTC)
 FEB = datetime(2024, 2, 8, 10, 0, tzinfo=UTC)
@@ -160,4 +161,42 @@ def test_a_value_that_returns_after_being_replaced_is_current_again(memory: Memo
     assert active == ["The user lives in Boston."]
     closed = {f.content: f for f in units(memory, "fact", ("superseded",))}
     assert closed["The user lives in Denver."].valid_to == datetime(2024, 9, 1, tzinfo=UTC)
-    assert closed["The user lives in Boston."].valid_to == closed["The user lives in Denver."].valid_from
+    assert (
+        closed["The user lives in Boston."].valid_to
+        == closed["The user lives in Denver."].valid_from
+    )
+
+
+def _merge_away(memory: Memory, loser_id: str, keeper_id: str) -> None:
+    """What consolidation does to a duplicate: superseded by its keeper, validity left open."""
+    with memory.service._uow("default") as uow:  # test setup through the unit of work
+        loser = uow.units.get(loser_id)
+        loser.status, loser.superseded_by = Status.SUPERSEDED, keeper_id
+        uow.units.save(loser)
+        uow.commit()
+
+
+def test_hearing_a_merged_duplicate_again_extends_its_keeper(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I work at Google.")
+    say(memory, "s2", MAY, "My dog Rex loves the park.")
+    [google] = [f for f in units(memory, "fact") if "Google" in f.content]
+    [rex] = [f for f in units(memory, "fact") if "Rex" in f.content]
+    _merge_away(memory, google.id, rex.id)  # any keeper will do for the bookkeeping
+    say(memory, "s3", FEB, "I work at Google.")
+    assert len(memory.get(rex.id).sources) == 2
+    assert memory.get(google.id).sources == google.sources
+
+
+def test_as_of_ignores_duplicates_merged_away(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Boston.")
+    say(memory, "s2", MAY, "I work at Google.")
+    [boston] = [f for f in units(memory, "fact") if "Boston" in f.content]
+    [google] = [f for f in units(memory, "fact") if "Google" in f.content]
+    _merge_away(memory, boston.id, google.id)
+    then = memory.search(
+        "where does the user live",
+        user_id="u",
+        granularities=["fact"],
+        as_of=datetime(2023, 9, 1, tzinfo=UTC),
+    )
+    assert boston.id not in [h.memory.id for h in then.hits]
