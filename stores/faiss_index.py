@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, cast
 
 import faiss
 import numpy as np
@@ -32,6 +33,13 @@ MANIFEST = "manifest.json"
 # One thread per search: partitions are small (a user's memories) and requests run in
 # parallel already; OpenMP's thread team costs 100x a 600-vector scan on a busy machine.
 faiss.omp_set_num_threads(1)
+
+
+class _FileEntry(TypedDict):
+    """A partition's index file in the manifest, and the version it was written at."""
+
+    file: str
+    version: int
 
 
 @dataclass
@@ -141,7 +149,10 @@ class FaissVectorIndex:
         if entry and self._dir is not None:
             path = self._dir / entry["file"]
             try:
-                return _Part(faiss.read_index(str(path)), int(entry["version"]))
+                # read_index is typed as returning the base Index; SWIG downcasts it to the
+                # IndexIDMap2 that _new_index built and write_index saved.
+                index = cast(faiss.IndexIDMap2, faiss.read_index(str(path)))
+                return _Part(index, int(entry["version"]))
             except RuntimeError:
                 logger.warning("vector index file %s unreadable; rebuilding from SQL", path)
         return _Part(_new_index(self._dim), 0)
@@ -174,7 +185,7 @@ class FaissVectorIndex:
         with self._engine.connect() as conn:
             return {p: int(v) for p, v in conn.execute(stmt)}
 
-    def _read_manifest(self) -> dict[str, dict[str, object]]:
+    def _read_manifest(self) -> dict[str, _FileEntry]:
         if self._dir is None or not (self._dir / MANIFEST).exists():
             return {}
         try:
@@ -199,10 +210,12 @@ def _add(index: faiss.IndexIDMap2, vectors: dict[int, np.ndarray]) -> None:
 
 def _remove(index: faiss.IndexIDMap2, seqs: set[int]) -> None:
     if seqs and index.ntotal:
-        index.remove_ids(np.fromiter(seqs, dtype=np.int64, count=len(seqs)))
+        # faiss's Python wrapper accepts an id array; the SWIG stub only knows IDSelector.
+        index.remove_ids(np.fromiter(seqs, dtype=np.int64, count=len(seqs)))  # type: ignore[arg-type]
 
 
 def _search_params(where: VectorFilter) -> faiss.SearchParameters | None:
+    selector: faiss.IDSelector
     if where.allow is not None:
         batch = faiss.IDSelectorBatch(np.fromiter(where.allow, dtype=np.int64))
         selector = batch
@@ -211,9 +224,11 @@ def _search_params(where: VectorFilter) -> faiss.SearchParameters | None:
         selector = faiss.IDSelectorNot(batch)
     else:
         return None
-    params = faiss.SearchParameters(sel=selector)
-    # SWIG does not keep the C++ selectors alive: hold them as long as the params.
-    params.referenced_objects = [batch, selector]
+    # faiss's Python wrapper sets keyword arguments as fields; the SWIG stub takes none.
+    params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+    # SWIG does not keep the C++ selectors alive: hold them as long as the params (a plain
+    # Python attribute, unknown to the stub).
+    params.referenced_objects = [batch, selector]  # type: ignore[attr-defined]
     return params
 
 

@@ -4,14 +4,34 @@ runner's system-level view (claiming work across tenants, heartbeats, requeueing
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from memsvc.stores.tables import JobRow, UnitRow
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from memsvc.domain import NotFoundError, Scope, utcnow
 from memsvc.domain.jobs import FINISHED, Job, JobStatus
+
+
+def _mark_running(session: Session, job_id: str, worker: str) -> bool:
+    """Move a job from queued to running for `worker`; False if it is no longer queued."""
+    now = utcnow()
+    result = session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+        .values(
+            status=JobStatus.RUNNING.value,
+            attempts=JobRow.attempts + 1,
+            worker=worker,
+            heartbeat_at=now,
+            updated_at=now,
+            started_at=now,
+        )
+    )
+    # `Session.execute` is typed as returning `Result` for any statement; for an UPDATE it is
+    # a `CursorResult`, which carries the number of rows matched.
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def _to_job(row: JobRow) -> Job:
@@ -131,39 +151,14 @@ class JobStore:
             )
             if job_id is None:
                 return None
-            now = utcnow()
-            claimed = session.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
-                .values(
-                    status=JobStatus.RUNNING.value,
-                    attempts=JobRow.attempts + 1,
-                    worker=worker,
-                    heartbeat_at=now,
-                    updated_at=now,
-                    started_at=now,
-                )
-            ).rowcount
-            if not claimed:
+            if not _mark_running(session, job_id, worker):
                 return None
             return _to_job(session.get_one(JobRow, job_id))
 
     def claim_job(self, job_id: str, worker: str) -> Job | None:
         """Take one given queued job (a foreground `memsvc jobs run`), or None if it is gone."""
         with self._sessions() as session, session.begin():
-            now = utcnow()
-            claimed = session.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
-                .values(
-                    status=JobStatus.RUNNING.value,
-                    attempts=JobRow.attempts + 1,
-                    worker=worker,
-                    heartbeat_at=now,
-                    updated_at=now,
-                    started_at=now,
-                )
-            ).rowcount
+            claimed = _mark_running(session, job_id, worker)
             return _to_job(session.get_one(JobRow, job_id)) if claimed else None
 
     def tenants(self) -> list[str]:

@@ -11,6 +11,7 @@ from memsvc.stores.tables import UnitRow
 from memsvc.stores.units import UnitFilter, apply_filter
 from sqlalchemy import column, literal_column, select, table, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnClause
 
 from memsvc.domain.text import content_words
 
@@ -53,7 +54,7 @@ class SqliteFts:
         match = fts_match(partitions, query)
         if match is None or k <= 0:
             return []
-        score = literal_column("bm25(units_fts, 1.0, 0.0)")
+        score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
         stmt = (
             select(FTS.c.rowid, score)
             .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))

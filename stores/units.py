@@ -7,11 +7,12 @@ import binascii
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar, TypeVarTuple
 
 from memsvc.stores.mapping import copy_mutable, new_row, to_unit
 from memsvc.stores.tables import UnitRow, UnitSourceRow
 from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from memsvc.domain import (
     Granularity,
@@ -23,6 +24,9 @@ from memsvc.domain import (
 )
 
 CHUNK = 500
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +163,8 @@ class UnitRepository:
             if user_id is not None:
                 stmt = stmt.where(UnitRow.user_id == user_id)
             for session_id, seq in self._session.execute(stmt.order_by(UnitRow.seq)):
-                out.setdefault(session_id, []).append(seq)
+                if session_id is not None:  # always: NULL never matches the IN above
+                    out.setdefault(session_id, []).append(seq)
         return out
 
     def authors_of(self, seqs: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
@@ -273,24 +278,26 @@ class UnitRepository:
         """source id -> ids of units derived from it."""
         return self._edges(unit_ids, UnitSourceRow.source_id, UnitSourceRow.unit_id)
 
-    def _edges(self, ids: Iterable[str], key: object, value: object) -> dict[str, list[str]]:
+    def _edges(
+        self, ids: Iterable[str], key: InstrumentedAttribute[str], value: InstrumentedAttribute[str]
+    ) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for chunk in _chunks(list(dict.fromkeys(ids))):
             rows = self._session.execute(
-                select(key, value).where(  # type: ignore[call-overload]
+                select(key, value).where(
                     UnitSourceRow.tenant_id == self.tenant_id,
-                    key.in_(chunk),  # type: ignore[attr-defined]
+                    key.in_(chunk),
                 )
             )
             for k, v in rows:
                 out.setdefault(k, []).append(v)
         return out
 
-    def _filtered(self, stmt: Select, where: UnitFilter) -> Select:  # type: ignore[type-arg]
+    def _filtered(self, stmt: Select[*Ts], where: UnitFilter) -> Select[*Ts]:
         return apply_filter(stmt, self.tenant_id, where)
 
 
-def apply_filter(stmt: Select, tenant_id: str, where: UnitFilter) -> Select:  # type: ignore[type-arg]
+def apply_filter(stmt: Select[*Ts], tenant_id: str, where: UnitFilter) -> Select[*Ts]:
     """Constrain a statement over `memory_units` to one tenant and a filter."""
     stmt = stmt.where(UnitRow.tenant_id == tenant_id)
     for column, value in (
@@ -322,7 +329,7 @@ def apply_filter(stmt: Select, tenant_id: str, where: UnitFilter) -> Select:  # 
     return stmt
 
 
-def _chunks(items: Sequence[object], size: int = CHUNK) -> list[list]:  # type: ignore[type-arg]
+def _chunks(items: Sequence[T], size: int = CHUNK) -> list[list[T]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 

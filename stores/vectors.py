@@ -77,7 +77,7 @@ class VectorStore:
     def versions(self, user_id: str | None, granularities: list[str]) -> tuple[int, ...]:
         """Version stamps of the scope's partitions of these granularities (cache keys)."""
         keys = [partition_key(self._tenant_id, user_id, g) for g in granularities]
-        rows = dict(
+        rows: dict[str, int] = dict(
             self._session.execute(
                 select(VectorPartitionRow.partition, VectorPartitionRow.version).where(
                     VectorPartitionRow.partition.in_(keys)
