@@ -173,7 +173,7 @@ class FactDecider:
                 for seq, score in found
                 if score >= self.threshold and seq in units and _live(units[seq], scope)
             ][: self.neighbours]
-        slots = {i: in_slot.get(items[i].slot, []) if items[i].slot else [] for i in facts}
+        slots = {i: in_slot.get(slot, []) if (slot := items[i].slot) else [] for i in facts}
         return _Known(by_key, slots, near)
 
     def _ask(self, scope: Scope, plan: Plan, open_: dict[int, list[MemoryUnit]]) -> None:

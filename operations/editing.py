@@ -82,8 +82,9 @@ class Editor:
         with self._uow(tenant_id, write=False) as uow:
             current = uow.units.get(unit_id)
         _check_editable(current, cmd)
-        content_changes = cmd.content is not None and cmd.content != current.content
-        vector = self._embedder.embed_batch([cmd.content])[0] if content_changes else None
+        vector = None
+        if cmd.content is not None and cmd.content != current.content:
+            vector = self._embedder.embed_batch([cmd.content])[0]
         with self._uow(tenant_id) as uow:
             unit = uow.units.get(unit_id)
             before = unit.snapshot()
@@ -169,7 +170,7 @@ def _delete_one(
 ) -> None:
     if unit.status is Status.DELETED and not hard:
         return
-    before = unit.snapshot()
+    before: dict[str, Any] | None = unit.snapshot()
     seq = uow.units.seq_of(unit.id)
     unit.status = Status.DELETED
     unit.version += 1

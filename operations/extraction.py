@@ -19,6 +19,7 @@ from memsvc.operations.extract.types import (
     ExtractionResult,
     Extractor,
     KnownEntity,
+    entity_type,
 )
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWorkFactory
@@ -29,7 +30,6 @@ from memsvc.domain.jobs import Job, JobContext
 from memsvc.llm import TokenUsage
 
 logger = logging.getLogger(__name__)
-ENTITY_TYPES = {"person", "place", "organisation", "product", "pet", "event", "other"}
 
 
 class Extraction:
@@ -123,10 +123,9 @@ class Extraction:
 
 
 def _known(attributes: dict[str, Any]) -> KnownEntity:
-    kind = str(attributes.get("type", "other"))
     return KnownEntity(
         name=str(attributes.get("name", "")),
-        type=kind if kind in ENTITY_TYPES else "other",  # type: ignore[arg-type]
+        type=entity_type(str(attributes.get("type", "other"))),
         aliases=tuple(attributes.get("aliases", [])),
     )
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from memsvc.stores.partitions import partition_of
@@ -190,7 +191,11 @@ def _fill_session(
 
 def _turn_unit(scope: Scope, item: _Pending, position: int, actor: str | None) -> MemoryUnit:
     message = item.message
-    attributes = {"role": message.role, "speaker": message.speaker, "position": position}
+    attributes: dict[str, Any] = {
+        "role": message.role,
+        "speaker": message.speaker,
+        "position": position,
+    }
     if message.client_id:
         attributes["client_id"] = message.client_id
     if message.metadata:

@@ -23,7 +23,7 @@ from memsvc.operations.extract.lexicon import (
     PLACES,
     ROLE_NOUNS,
 )
-from memsvc.operations.extract.types import ENTITY_TYPES, EntityType, KnownEntity
+from memsvc.operations.extract.types import EntityType, KnownEntity, entity_type
 
 from memsvc.domain.text import STOPWORDS
 
@@ -213,7 +213,7 @@ def _type_of(
     words = name.split()
     at_start = not before.strip(" \"'")
     if name in hints:
-        return _as_type(hints[name]), 0.9
+        return entity_type(hints[name]), 0.9
     known = gazetteer.lookup(name)
     if known is not None:
         return known.type, 0.9
@@ -252,10 +252,6 @@ def _modifier(after: str, kind: EntityType) -> bool:
         return False
     word = nxt.group(1)
     return word not in STOPWORDS and word not in LEAD_WORDS
-
-
-def _as_type(value: str) -> EntityType:
-    return next((kind for kind in ENTITY_TYPES if kind == value), "other")
 
 
 def _link_aliases(sentence: str, found: dict[str, Found]) -> None:

@@ -262,20 +262,20 @@ class _Mapper:
         for e in reply.entities:
             name, ids = e.name.strip(), self.ids(e.turns)
             aliases = sorted({a.strip() for a in e.aliases if a.strip() and a.strip() != name})
-            candidate = EntityCandidate(name, e.type, ids, e.confidence, aliases)
-            self._keep(out.entities, candidate if name and ids else None)
+            entity = EntityCandidate(name, e.type, ids, e.confidence, aliases)
+            self._keep(out.entities, entity if name and ids else None)
         for r in reply.relations:
             ids, label = self.ids(r.turns), "_".join(r.label.lower().split())
             source, target = subject(r.source), r.target.strip()
             ok = ids and label and source and target
-            candidate = RelationCandidate(
+            relation = RelationCandidate(
                 source, label, target, ids, r.confidence, self.when(r.date)
             )
-            self._keep(out.relations, candidate if ok else None)
+            self._keep(out.relations, relation if ok else None)
         for p in reply.procedures:
             ids, steps = self.ids(p.turns), [s.strip() for s in p.steps if s.strip()]
-            candidate = ProcedureCandidate(p.goal.strip(), steps, p.outcome, ids, p.confidence)
-            self._keep(out.procedures, candidate if ids and p.goal.strip() else None)
+            procedure = ProcedureCandidate(p.goal.strip(), steps, p.outcome, ids, p.confidence)
+            self._keep(out.procedures, procedure if ids and p.goal.strip() else None)
 
     def fact(self, fact: FactOut) -> FactCandidate | None:
         ids = self.ids(fact.turns, people_only=True)

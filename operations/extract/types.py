@@ -52,6 +52,12 @@ ENTITY_TYPES: tuple[EntityType, ...] = (
     "other",
 )
 
+
+def entity_type(value: str) -> EntityType:
+    """`value` if it is one of `ENTITY_TYPES`, else "other"."""
+    return next((kind for kind in ENTITY_TYPES if kind == value), "other")
+
+
 # Predicates whose values accumulate instead of replacing each other.
 MULTI_VALUED = frozenset(
     """likes dislikes prefers visited attended bought started finished adopted joined met won
