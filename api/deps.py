@@ -13,7 +13,7 @@ from memsvc.service import MemoryService
 
 
 def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+    return request.app.state.container
 
 
 def service(request: Request) -> MemoryService:

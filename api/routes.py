@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from memsvc.api.deps import ContainerDep, PrincipalDep, ServiceDep
@@ -26,8 +26,10 @@ from memsvc.schemas import (
     UpdateRequest,
 )
 
-ERRORS = {s: {"model": ErrorResponse} for s in (401, 404, 409, 413, 422)}
-router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorResponse} for s in (401, 404, 409, 413, 422)
+}
+router = APIRouter(responses=ERRORS)
 MemoryId = Annotated[str, "memory id"]
 
 

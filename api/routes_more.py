@@ -21,7 +21,7 @@ from memsvc.schemas import (
     Unit,
 )
 
-router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(responses=ERRORS)
 
 
 @router.post("/v1/jobs", status_code=201, tags=["jobs"])

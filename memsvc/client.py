@@ -9,6 +9,7 @@ embedded to server is a change of constructor.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -239,7 +240,7 @@ class _Api:
             )
         )
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         return self._run(
             _Call(
                 "GET",
@@ -288,7 +289,7 @@ class _Api:
 
     def list_jobs(
         self, *, kind: str | None = None, status: str | None = None, limit: int = 50
-    ) -> list[JobOut]:
+    ) -> builtins.list[JobOut]:
         params = {k: v for k, v in (("kind", kind), ("status", status)) if v}
         return self._run(
             _Call(
@@ -344,7 +345,7 @@ class _Api:
     # -- graph and procedures -------------------------------------------------------------
     def entities(
         self, *, user_id: str | None = None, name: str | None = None, limit: int = 100
-    ) -> list[Unit]:
+    ) -> builtins.list[Unit]:
         """Entities of a scope, optionally matching a name or alias."""
         params = {k: v for k, v in (("user_id", user_id), ("name", name)) if v}
         return self._run(

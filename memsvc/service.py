@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from memsvc.domain import (
     AddCommand,
     AddResult,
@@ -138,7 +140,7 @@ class MemoryService:
         the text and vectors; `cascade` also takes what was derived only from the unit."""
         return self._editor.delete(tenant_id, unit_id, hard=hard, cascade=cascade, actor=actor)
 
-    def history(self, tenant_id: str, unit_id: str) -> list[HistoryEntry]:
+    def history(self, tenant_id: str, unit_id: str) -> builtins.list[HistoryEntry]:
         with self._uow(tenant_id, write=False) as uow:
             uow.units.get(unit_id)  # 404 for unknown ids and other tenants' ids
             return uow.history.for_unit(unit_id)

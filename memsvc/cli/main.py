@@ -8,7 +8,7 @@ import logging
 import socket
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 from memsvc.cli.jobs import jobs_app
 from memsvc.cli.jobs import stats as stats_command
 from memsvc.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: the CLI starts without loading the stores
+    from memsvc.stores.keys import KeyRepository
 
 app = typer.Typer(help="memsvc: long-term memory for AI agents.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (each bound to one tenant).", no_args_is_help=True)
@@ -125,7 +128,7 @@ def keys_revoke(key_id: str, db: DbOption = None) -> None:
     console.print(f"revoked {key.id} (tenant {key.tenant_id})")
 
 
-def _keys(db: str | None):  # type: ignore[no-untyped-def]
+def _keys(db: str | None) -> KeyRepository:
     from memsvc.stores.engine import make_engine
     from memsvc.stores.keys import KeyRepository
     from memsvc.stores.migrate import upgrade
