@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from memsvc.api.app import create_app
+from memsvc.stores.migrate import head_revision
 
 from memsvc.bootstrap import Container, build
-from memsvc.stores.migrate import head_revision
 from tests.conftest import make_settings
 from tests.servers import app_server
 
