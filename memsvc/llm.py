@@ -11,17 +11,16 @@ Errors (all are `UnavailableError`, so the API maps them to 503 and callers can 
 
 Token counts come from the response's `usage`; servers that omit it get the estimate of
 `estimate_tokens` (about 4 ASCII characters per token), flagged by `ChatReply.estimated_usage`.
+The token helpers live in `memsvc.tokens` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import re
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,11 +29,25 @@ import pydantic
 
 from memsvc.domain.errors import UnavailableError, ValidationError
 from memsvc.settings import LLMSettings
+from memsvc.tokens import (
+    MESSAGE_OVERHEAD_TOKENS,
+    REPLY_PRIMING_TOKENS,
+    TRUNCATION_MARKER,
+    Messages,
+    TokenCounter,
+    TokenUsage,
+    estimate_messages_tokens,
+    estimate_tokens,
+    truncate_to_budget,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "LLM",
+    "MESSAGE_OVERHEAD_TOKENS",
+    "REPLY_PRIMING_TOKENS",
+    "TRUNCATION_MARKER",
     "ChatReply",
     "LLMBadOutput",
     "LLMError",
@@ -48,8 +61,6 @@ __all__ = [
     "extract_json_objects",
     "truncate_to_budget",
 ]
-
-Messages = Sequence[dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,125 +332,3 @@ def _summarise(exc: pydantic.ValidationError) -> str:
 
 def _snippet(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-# --- token accounting -------------------------------------------------------------------
-
-# Chat formats cost a few tokens per message for the role and separators (OpenAI: 3-4), and
-# about 3 to prime the reply.
-MESSAGE_OVERHEAD_TOKENS = 4
-REPLY_PRIMING_TOKENS = 3
-TRUNCATION_MARKER = " [...truncated]"
-
-
-def estimate_tokens(text: str) -> int:
-    """About how many tokens `text` costs, without a tokenizer.
-
-    4 ASCII characters per token (English prose with BPE tokenizers runs at 4-4.5), and one
-    token per other character, since CJK text and emoji tokenise far more densely. It errs on
-    the high side, which is the safe side for budgets.
-    """
-    ascii_chars = len(text.encode("ascii", "ignore"))
-    return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
-
-
-def estimate_messages_tokens(messages: Messages) -> int:
-    """`estimate_tokens` over a chat request, with the per-message overhead."""
-    content = sum(estimate_tokens(m.get("content", "")) for m in messages)
-    return content + MESSAGE_OVERHEAD_TOKENS * len(messages) + REPLY_PRIMING_TOKENS
-
-
-def truncate_to_budget(messages: Messages, max_prompt_tokens: int) -> list[dict[str, str]]:
-    """A copy of `messages` whose estimated prompt fits in `max_prompt_tokens`.
-
-    The longest user message loses its tail (cut at a word where possible, marked with
-    `TRUNCATION_MARKER`); if that is not enough it is emptied and the next longest is cut.
-    System and assistant messages are kept whole. Messages that fit are returned unchanged.
-    Raises `LLMError` when even empty user messages do not fit.
-    """
-    out = [dict(m) for m in messages]
-    excess = estimate_messages_tokens(out) - max_prompt_tokens
-    while excess > 0:
-        index = _longest_user(out)
-        if index is None:
-            raise LLMError(
-                f"prompt cannot fit {max_prompt_tokens} tokens: the messages other than the "
-                f"user's take about {estimate_messages_tokens(out)}"
-            )
-        content = out[index]["content"]
-        keep = estimate_tokens(content) - excess - estimate_tokens(TRUNCATION_MARKER)
-        cut = _prefix(content, keep) + TRUNCATION_MARKER if keep > 0 else ""
-        # Every pass must shrink a message, or the loop would not end.
-        shrunk = estimate_tokens(cut) < estimate_tokens(content)
-        out[index]["content"] = cut if shrunk else ""
-        excess = estimate_messages_tokens(out) - max_prompt_tokens
-    return out
-
-
-def _longest_user(messages: list[dict[str, str]]) -> int | None:
-    lengths = [
-        (len(m.get("content", "")), i)
-        for i, m in enumerate(messages)
-        if m.get("role") == "user" and m.get("content")
-    ]
-    return max(lengths)[1] if lengths else None
-
-
-def _prefix(text: str, max_tokens: int) -> str:
-    """The longest prefix of `text` within `max_tokens` (by `estimate_tokens`), cut at a
-    space when one is near the end."""
-    if text.isascii():
-        end = max_tokens * 4
-    else:
-        cost, end = 0.0, 0
-        for char in text:
-            cost += 0.25 if char.isascii() else 1.0
-            if math.ceil(cost) > max_tokens:
-                break
-            end += 1
-    head = text[:end]
-    space = head.rfind(" ", max(0, len(head) - 40))
-    return head[:space] if space > 0 and end < len(text) else head
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    """Tokens spent by some number of calls."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    calls: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-class TokenCounter:
-    """Tokens used per key (a scope, a job, an eval run), safe to update from many threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._usage: dict[str, TokenUsage] = {}
-
-    def add(self, key: str, prompt: int, completion: int) -> None:
-        """Count one call that cost `prompt` + `completion` tokens against `key`."""
-        with self._lock:
-            old = self._usage.get(key, TokenUsage())
-            self._usage[key] = TokenUsage(
-                old.prompt_tokens + prompt, old.completion_tokens + completion, old.calls + 1
-            )
-
-    def snapshot(self) -> dict[str, TokenUsage]:
-        """A consistent copy of the usage per key."""
-        with self._lock:
-            return dict(self._usage)
-
-    def total(self) -> TokenUsage:
-        """The usage summed over every key."""
-        usages = self.snapshot().values()
-        return TokenUsage(
-            sum(u.prompt_tokens for u in usages),
-            sum(u.completion_tokens for u in usages),
-            sum(u.calls for u in usages),
-        )

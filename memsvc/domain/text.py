@@ -41,7 +41,8 @@ def content_words(text: str) -> list[str]:
 
 def estimate_tokens(text: str) -> int:
     """Tokens of `text` for budgets, without a tokenizer: about 4 ASCII characters per token
-    (the usual figure for English with BPE tokenizers), plus one per non-ASCII character. It
-    leans high, so a packed context stays under the budget."""
-    ascii_chars = sum(1 for c in text if ord(c) < 128)
+    (the usual figure for English with BPE tokenizers, which run at 4-4.5), plus one per other
+    character, since CJK text and emoji tokenise far more densely. It leans high, the safe side
+    for budgets (packed contexts, LLM prompts). `memsvc.tokens` re-exports it."""
+    ascii_chars = len(text.encode("ascii", "ignore"))  # one byte per ASCII character
     return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)
