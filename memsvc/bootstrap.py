@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from memsvc.domain.ports import Embedder
 from memsvc.embedding import CachedEmbedder, build_embedder
-from memsvc.llm import OpenAICompatibleLLM, TokenCounter, build_llm
+from memsvc.llm import OpenAICompatibleLLM, build_llm
 from memsvc.operations.decide import FactDecider
 from memsvc.operations.derive import DerivedWriter
 from memsvc.operations.editing import Editor
@@ -35,6 +35,7 @@ from memsvc.stores.keys import KeyRepository
 from memsvc.stores.meta import instance_id
 from memsvc.stores.migrate import upgrade
 from memsvc.stores.uow import UnitOfWorkFactory
+from memsvc.tokens import TokenCounter
 
 logger = logging.getLogger(__name__)
 

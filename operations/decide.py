@@ -61,7 +61,8 @@ from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
 from memsvc.domain.ports import Embedder, VectorFilter
-from memsvc.llm import LLM, TokenCounter, TokenUsage, estimate_tokens
+from memsvc.llm import LLM
+from memsvc.tokens import TokenCounter, TokenUsage, estimate_tokens
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from memsvc.stores.uow import UnitOfWorkFactory
 from memsvc.domain import Granularity, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
 from memsvc.domain.jobs import Job, JobContext
-from memsvc.llm import TokenUsage
+from memsvc.tokens import TokenUsage
 
 logger = logging.getLogger(__name__)
 

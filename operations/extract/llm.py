@@ -46,16 +46,8 @@ from memsvc.operations.extract.types import (
 )
 
 from memsvc.domain import MemoryUnit, Scope
-from memsvc.llm import (
-    LLM,
-    LLMBadOutput,
-    LLMError,
-    LLMTimeout,
-    TokenCounter,
-    TokenUsage,
-    estimate_messages_tokens,
-    truncate_to_budget,
-)
+from memsvc.llm import LLM, LLMBadOutput, LLMError, LLMTimeout
+from memsvc.tokens import TokenCounter, TokenUsage, estimate_messages_tokens, truncate_to_budget
 
 logger = logging.getLogger(__name__)
 

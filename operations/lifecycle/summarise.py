@@ -18,7 +18,8 @@ import pydantic
 
 from memsvc.domain.ports import Embedder
 from memsvc.domain.text import content_words
-from memsvc.llm import LLM, truncate_to_budget
+from memsvc.llm import LLM
+from memsvc.tokens import truncate_to_budget
 
 _SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’-]*(?: (?:of |the |de )?[A-Z][a-zA-Z'’-]*)*")
