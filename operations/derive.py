@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 from memsvc.operations.editing import index_unit, record
-from memsvc.operations.extract.types import MULTI_VALUED, ExtractionResult
+from memsvc.operations.extract.types import (
+    MULTI_VALUED,
+    EntityCandidate,
+    ExtractionResult,
+    FactCandidate,
+    ProcedureCandidate,
+    RelationCandidate,
+)
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWork
 
@@ -90,89 +97,105 @@ def _unit(
 def drafts(result: ExtractionResult, scope: Scope, times: dict[str, datetime]) -> list[Draft]:
     """Units for every candidate, keyed for idempotency. `times` maps turn id -> occurred_at."""
     scope = Scope(scope.tenant_id, scope.user_id, scope.agent_id, None)  # not session-bound
-    out: list[Draft] = []
-    for fact in result.facts:
-        when = fact.occurred_at or _first_time(fact.source_turn_ids, times)
-        unit = _unit(
-            scope,
-            Granularity.FACT,
-            fact.text,
-            result,
-            fact.source_turn_ids,
-            fact.confidence,
-            occurred_at=when,
-            valid_from=fact.valid_from or when,
-            attributes={
-                "subject": fact.subject,
-                "predicate": fact.predicate,
-                "object": fact.object,
-                "kind": fact.kind,
-                "rule": fact.rule,
-            },
-        )
-        slot = (
-            (norm(fact.subject), fact.predicate)
-            if fact.predicate and fact.predicate not in MULTI_VALUED
-            else None
-        )
-        out.append(Draft(derived_key(scope, Granularity.FACT, norm(fact.text)), unit, slot))
-    for entity in result.entities:
-        unit = _unit(
-            scope,
-            Granularity.ENTITY,
-            entity.name,
-            result,
-            entity.source_turn_ids,
-            entity.confidence,
-            occurred_at=_first_time(entity.source_turn_ids, times),
-            attributes={
-                "name": entity.name,
-                "type": entity.type,
-                "aliases": sorted(set(entity.aliases)),
-            },
-        )
-        out.append(Draft(derived_key(scope, Granularity.ENTITY, norm(entity.name)), unit))
-    for rel in result.relations:
-        label = rel.label.replace("_", " ")
-        when = rel.valid_from or _first_time(rel.source_turn_ids, times)
-        unit = _unit(
-            scope,
-            Granularity.RELATION,
-            f"{rel.source} {label} {rel.target}",
-            result,
-            rel.source_turn_ids,
-            rel.confidence,
-            occurred_at=when,
-            valid_from=when,
-            attributes={"source": rel.source, "label": rel.label, "target": rel.target},
-        )
-        slot = (norm(rel.source), rel.label) if rel.label not in MULTI_VALUED else None
-        key = derived_key(
-            scope, Granularity.RELATION, norm(rel.source), rel.label, norm(rel.target)
-        )
-        out.append(Draft(key, unit, slot))
-    for proc in result.procedures:
-        steps = "; ".join(proc.steps)
-        outcomes = (
-            [{"outcome": proc.outcome, "sources": proc.source_turn_ids}] if proc.outcome else []
-        )
-        unit = _unit(
-            scope,
-            Granularity.PROCEDURE,
-            f"{proc.goal}: {steps}" if steps else proc.goal,
-            result,
-            proc.source_turn_ids,
-            proc.confidence,
-            occurred_at=_first_time(proc.source_turn_ids, times),
-            attributes={
-                "goal": proc.goal,
-                "steps": proc.steps,
-                "outcomes": outcomes,
-                **_counts(outcomes),
-            },
-        )
-        out.append(Draft(derived_key(scope, Granularity.PROCEDURE, norm(proc.goal)), unit))
-    return out
+    return [
+        *(_fact_draft(fact, result, scope, times) for fact in result.facts),
+        *(_entity_draft(entity, result, scope, times) for entity in result.entities),
+        *(_relation_draft(rel, result, scope, times) for rel in result.relations),
+        *(_procedure_draft(proc, result, scope, times) for proc in result.procedures),
+    ]
+
+
+def _fact_draft(
+    fact: FactCandidate, result: ExtractionResult, scope: Scope, times: dict[str, datetime]
+) -> Draft:
+    when = fact.occurred_at or _first_time(fact.source_turn_ids, times)
+    unit = _unit(
+        scope,
+        Granularity.FACT,
+        fact.text,
+        result,
+        fact.source_turn_ids,
+        fact.confidence,
+        occurred_at=when,
+        valid_from=fact.valid_from or when,
+        attributes={
+            "subject": fact.subject,
+            "predicate": fact.predicate,
+            "object": fact.object,
+            "kind": fact.kind,
+            "rule": fact.rule,
+        },
+    )
+    slot = (
+        (norm(fact.subject), fact.predicate)
+        if fact.predicate and fact.predicate not in MULTI_VALUED
+        else None
+    )
+    return Draft(derived_key(scope, Granularity.FACT, norm(fact.text)), unit, slot)
+
+
+def _entity_draft(
+    entity: EntityCandidate, result: ExtractionResult, scope: Scope, times: dict[str, datetime]
+) -> Draft:
+    unit = _unit(
+        scope,
+        Granularity.ENTITY,
+        entity.name,
+        result,
+        entity.source_turn_ids,
+        entity.confidence,
+        occurred_at=_first_time(entity.source_turn_ids, times),
+        attributes={
+            "name": entity.name,
+            "type": entity.type,
+            "aliases": sorted(set(entity.aliases)),
+        },
+    )
+    return Draft(derived_key(scope, Granularity.ENTITY, norm(entity.name)), unit)
+
+
+def _relation_draft(
+    rel: RelationCandidate, result: ExtractionResult, scope: Scope, times: dict[str, datetime]
+) -> Draft:
+    label = rel.label.replace("_", " ")
+    when = rel.valid_from or _first_time(rel.source_turn_ids, times)
+    unit = _unit(
+        scope,
+        Granularity.RELATION,
+        f"{rel.source} {label} {rel.target}",
+        result,
+        rel.source_turn_ids,
+        rel.confidence,
+        occurred_at=when,
+        valid_from=when,
+        attributes={"source": rel.source, "label": rel.label, "target": rel.target},
+    )
+    slot = (norm(rel.source), rel.label) if rel.label not in MULTI_VALUED else None
+    key = derived_key(scope, Granularity.RELATION, norm(rel.source), rel.label, norm(rel.target))
+    return Draft(key, unit, slot)
+
+
+def _procedure_draft(
+    proc: ProcedureCandidate, result: ExtractionResult, scope: Scope, times: dict[str, datetime]
+) -> Draft:
+    steps = "; ".join(proc.steps)
+    outcomes = [{"outcome": proc.outcome, "sources": proc.source_turn_ids}] if proc.outcome else []
+    unit = _unit(
+        scope,
+        Granularity.PROCEDURE,
+        f"{proc.goal}: {steps}" if steps else proc.goal,
+        result,
+        proc.source_turn_ids,
+        proc.confidence,
+        occurred_at=_first_time(proc.source_turn_ids, times),
+        attributes={
+            "goal": proc.goal,
+            "steps": proc.steps,
+            "outcomes": outcomes,
+            **_counts(outcomes),
+        },
+    )
+    return Draft(derived_key(scope, Granularity.PROCEDURE, norm(proc.goal)), unit)
 
 
 class DerivedWriter:
