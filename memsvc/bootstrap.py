@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from memsvc.domain.jobs import JobHandler
 from memsvc.domain.ports import Embedder
 from memsvc.embedding import CachedEmbedder, build_embedder
 from memsvc.llm import OpenAICompatibleLLM, build_llm
@@ -27,7 +28,7 @@ from memsvc.operations.lifecycle import Lifecycle
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService
-from memsvc.settings import Settings
+from memsvc.settings import JobSettings, Settings
 from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
 from memsvc.stores.jobs import JobStore
@@ -91,15 +92,7 @@ def build(
     extraction, llm = _extraction(settings, uow, cached, tokens)
     lifecycle = Lifecycle(uow, cached, settings.lifecycle, settings.llm)
     handlers = {"extract": extraction.handle, **lifecycle.handlers}
-    jobs = settings.jobs
-    runner = InProcessRunner(
-        JobStore(write),
-        handlers,
-        workers=jobs.workers,
-        poll_s=jobs.poll_s,
-        stale_after_s=jobs.stale_after_s,
-        max_attempts=jobs.max_attempts,
-    )
+    runner = _runner(settings.jobs, write, handlers)
     job_service = JobService(uow, runner, frozenset(handlers))
     lifecycle.bind(job_service, runner.store.tenants, runner.stopping)
     service = MemoryService(
@@ -113,7 +106,7 @@ def build(
         limits=settings.limits,
         lifecycle=lifecycle,
     )
-    if jobs.run_in_process:
+    if settings.jobs.run_in_process:
         runner.start()
         lifecycle.start_scheduler()
     return Container(
@@ -129,6 +122,17 @@ def build(
         llm,
         tokens,
         lifecycle=lifecycle,
+    )
+
+
+def _runner(jobs: JobSettings, engine: Engine, handlers: dict[str, JobHandler]) -> InProcessRunner:
+    return InProcessRunner(
+        JobStore(engine),
+        handlers,
+        workers=jobs.workers,
+        poll_s=jobs.poll_s,
+        stale_after_s=jobs.stale_after_s,
+        max_attempts=jobs.max_attempts,
     )
 
 
