@@ -1,5 +1,6 @@
-"""Diversity over sessions (MMR with same-session similarity): for aggregation questions,
-k results should cover many sessions instead of many turns of one."""
+"""Diversity over sessions (MMR with same-session similarity): for questions whose evidence is
+spread over several conversations, the first results should cover many sessions instead of
+many turns of one."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ def by_session(
     score: Callable[[T], float],
     session: Callable[[T], str | None],
     decay: float = 0.5,
+    head: int | None = None,
 ) -> list[T]:
     """Greedy re-ranking: each further item of an already chosen session has its score
-    multiplied by `decay` once more (decay 1 keeps the order)."""
+    multiplied by `decay` once more (decay 1 keeps the order). With `head`, only the first
+    `head` places are diversified; the rest keep their order."""
     remaining = list(items)
     chosen: list[T] = []
     seen: dict[str | None, int] = {}
-    while remaining:
+    limit = len(remaining) if head is None else min(head, len(remaining))
+    while len(chosen) < limit:
         best = max(
             range(len(remaining)),
             key=lambda i: score(remaining[i]) * decay ** seen.get(session(remaining[i]), 0),
@@ -29,4 +33,4 @@ def by_session(
         chosen.append(item)
         key = session(item)
         seen[key] = seen.get(key, 0) + 1
-    return chosen
+    return chosen + remaining

@@ -116,27 +116,29 @@ GENERIC = 0.1  # an entity mentioned in more than this share of the scope's turn
 
 
 def _seed_weights(scoped: ScopeGraph, seeds: dict[str, str]) -> dict[str, float]:
-    """Specific entities weigh more (1 / log of their degree); entities mentioned almost
-    everywhere (a chat's own speakers) say nothing about where to look and are dropped,
-    unless nothing else was named."""
-    turns = max(len(scoped.turn_seqs), 1)
-    degree = {n: scoped.graph.degree(n) for n in seeds if n in scoped.graph}
-    specific = {n: d for n, d in degree.items() if d <= GENERIC * turns}
-    chosen = specific or {}
-    return {n: 1.0 / math.log(2 + d) for n, d in chosen.items()}
+    """Specific entities weigh more (1 / log of their mentions); an entity mentioned in more
+    than GENERIC of the scope's turns (a chat's own speakers) says nothing about where to look
+    and is dropped."""
+    limit = max(3.0, GENERIC * len(scoped.turn_seqs))
+    weights = {}
+    for node in seeds:
+        if node not in scoped.graph:
+            continue
+        mentions = sum(1 for n in scoped.graph.neighbors(node) if n in scoped.turn_seqs)
+        if mentions <= limit:
+            weights[node] = 1.0 / math.log(2 + mentions)
+    return weights
 
 
-def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
-    """Add the `graph` list (turns by PPR mass); returns the linked entity names."""
-    scoped = cache.get(ctx)
-    seeds = link(ctx.query.text, scoped.names)
-    if not seeds or scoped.graph.number_of_edges() == 0:
-        out.turns["graph"] = []
-        return []
-    personal = _seed_weights(scoped, seeds)
+def rank_turns(
+    scoped: ScopeGraph, text: str, top: int = 100
+) -> tuple[list[tuple[int, float]], list[str]]:
+    """Turns by Personalized PageRank mass from the entities `text` names; with the names
+    linked. Empty when nothing specific is named."""
+    seeds = link(text, scoped.names)
+    personal = _seed_weights(scoped, seeds) if scoped.graph.number_of_edges() else {}
     if not personal:
-        out.turns["graph"] = []
-        return []
+        return [], []
     mass = nx.pagerank(scoped.graph, alpha=0.5, personalization=personal, weight="weight")
     ranked = sorted(
         (
@@ -146,6 +148,12 @@ def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100)
         ),
         key=lambda item: -item[1],
     )[:top]
+    return ranked, sorted({seeds[n] for n in personal})
+
+
+def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
+    """Add the `graph` list (turns by PPR mass); returns the linked entity names."""
+    ranked, linked = rank_turns(cache.get(ctx), ctx.query.text, top)
     items: list[Item] = [(seq, score, rank) for rank, (seq, score) in enumerate(ranked, 1)]
     out.turns["graph"] = items
-    return sorted(set(seeds.values()))
+    return linked

@@ -1,0 +1,95 @@
+"""Routed retrieval end to end: explanations on every hit, facts as keys, time windows,
+context packing, exclusions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from memsvc import Memory
+
+MARCH = datetime(2024, 3, 2, 10, 0, tzinfo=UTC)
+APRIL = datetime(2024, 4, 20, 10, 0, tzinfo=UTC)
+
+
+def seed(memory: Memory) -> None:
+    memory.add(
+        [
+            {
+                "role": "user",
+                "content": "Can you suggest a pasta recipe? By the way, I "
+                "adopted a beagle named Rex last week.",
+            },
+            {"role": "assistant", "content": "Congratulations! Try a simple carbonara."},
+        ],
+        user_id="u",
+        session_id="march",
+        occurred_at=MARCH,
+        extract="sync",
+    )
+    memory.add(
+        [
+            {"role": "user", "content": "I started pottery classes at Clay Studio."},
+            {"role": "assistant", "content": "Pottery is a relaxing hobby."},
+        ],
+        user_id="u",
+        session_id="april",
+        occurred_at=APRIL,
+        extract="sync",
+    )
+
+
+def test_every_hit_is_explained(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search(
+        "What is the name of my dog?", user_id="u", k=4, query_time=datetime(2024, 5, 1, tzinfo=UTC)
+    )
+    assert result.route.reasons and result.route.weights
+    for hit in result.hits:
+        assert hit.granularity == "turn" and hit.retrievers
+        assert all(v.rank >= 1 for v in hit.retrievers)
+        assert hit.provenance == hit.memory.sources
+    top = result.hits[0]
+    assert "beagle named Rex" in top.memory.content
+
+
+def test_a_fact_key_is_named_when_it_found_the_turn(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search("The user's dog is named Rex.", user_id="u", k=2)
+    top = result.hits[0]
+    assert "Rex" in top.memory.content
+    assert top.matched_key is not None and "Rex" in top.matched_key
+
+
+def test_time_expressions_window_the_search(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search(
+        "What did I start doing in April?",
+        user_id="u",
+        k=3,
+        query_time=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+    assert result.time_window is not None
+    assert result.time_window.start == datetime(2024, 4, 1, tzinfo=UTC)
+    assert "time" in result.route.name
+    assert result.hits[0].memory.session_id == "april"
+    assert all(h.time_window == result.time_window for h in result.hits)
+
+
+def test_context_is_packed_under_the_budget(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search("pets and hobbies", user_id="u", k=4, context_budget=60)
+    assert result.context and result.context.startswith("## Session")
+    assert len(result.context) <= 60 * 4
+
+
+def test_excluded_retrievers_do_not_vote(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search(
+        "What is the name of my dog?",
+        user_id="u",
+        k=4,
+        exclude_retrievers=["session", "neighbour", "feedback", "turn.dense"],
+    )
+    votes = {v.retriever for h in result.hits for v in h.retrievers}
+    assert not votes & {"session", "neighbour", "feedback", "turn.dense"}
+    assert "turn.lexical" in votes
