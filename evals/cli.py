@@ -40,6 +40,10 @@ Reingest = Annotated[bool, typer.Option(help="Drop the reusable scope database f
 Out = Annotated[Path | None, typer.Option(help="Report folder (default reports/<name>-<time>)")]
 Embedder = Annotated[str | None, typer.Option(help="Embedder model (default: settings)")]
 Progress = Annotated[bool, typer.Option(help="Progress bars")]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Leave a retriever out of memsvc's route (repeat; ablations)"),
+]
 
 
 def _settings(embedder: str | None) -> Settings:
@@ -86,12 +90,14 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         out: Out = None,
         embedder: Embedder = None,
         progress: Progress = True,
+        exclude: Exclude = None,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
         _check_choice("mode", mode, ("auto", "all", "turn"))
         _check_choice("extract", extract, ("off", "sync", "async"))
         options["ks"] = options.pop("k")
+        options["exclude"] = tuple(exclude or ())
         _evaluate(kind, **options)
 
     command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file."

@@ -52,6 +52,7 @@ class RunConfig:
     seed: int = 0
     search_k: int = 100
     mode: Literal["auto", "all", "turn"] = "auto"
+    exclude: tuple[str, ...] = ()  # retrievers left out of memsvc's route (ablations)
     extract: Literal["off", "sync", "async"] = "off"
     cache_dir: Path = DEFAULT_CACHE_DIR
     url: str | None = None
@@ -174,7 +175,9 @@ def _run_memsvc(
     try:
         ingest = _timed(timings, "ingest", lambda: _ingest(memory, ledger, haystacks, config))
         ingest.database = database
-        options = {"k": config.search_k, "mode": config.mode}
+        options: dict[str, Any] = {"k": config.search_k, "mode": config.mode}
+        if config.exclude:
+            options["exclude_retrievers"] = list(config.exclude)
         found = _timed(
             timings,
             "search_memsvc",
@@ -199,6 +202,8 @@ def _open_memory(
             "data": dataset.sha256,
             "embedder": settings.embedder.model,
             "extract": config.extract,
+            # What extraction writes depends on its settings (extractor, confidence floor).
+            "extraction": settings.extraction.model_dump() if config.extract != "off" else None,
             "memsvc": memsvc.__version__,
             "format": INGEST_FORMAT,
         }
