@@ -9,6 +9,7 @@ import math
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,16 +124,28 @@ def latency_stats(values: list[float]) -> dict[str, float]:
 
 
 def git_info() -> dict[str, Any]:
+    """The commit the measured code came from. `mixed_roots` lists the folders memsvc's
+    modules were loaded from when there is more than one (say, a snapshot for the core and an
+    editable install for the rest): then the commit does not describe the code measured."""
     root = Path(memsvc.__file__).resolve().parent.parent
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    return {
+    # The folders pyproject maps into the namespace: each must come from the same checkout.
+    mapped = ("memsvc", *(f"memsvc.{p}" for p in ("stores", "operations", "retrieval", "api")))
+    loaded = [sys.modules.get(name) for name in (*mapped, "memsvc.evals")]
+    roots = sorted(
+        {str(Path(m.__file__).resolve().parent.parent) for m in loaded if m and m.__file__}
+    )
+    info: dict[str, Any] = {
         "commit": git("rev-parse", "HEAD") or None,
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     }
+    if len(roots) > 1:
+        info["mixed_roots"] = roots
+    return info
 
 
 def machine_info() -> dict[str, Any]:
