@@ -132,6 +132,8 @@ def _key(subject: str, predicate: str, obj: str) -> Triple:
 
 
 def _score_facts(item: dict[str, Any], facts: list[FactCandidate], scores: Scores) -> None:
+    # Verbatim statements are search keys, not parsed facts: they are not scored here.
+    facts = [f for f in facts if f.kind != "statement"]
     gold = {_key(g["subject"], g["predicate"], g["object"]): g for g in item["facts"]}
     if not gold:
         scores.silent_turns += 1

@@ -38,7 +38,7 @@ from memsvc.settings import Settings
 
 # Bump when the harness changes what it ingests (ids, texts, dates): old scope databases
 # are then not reused.
-INGEST_FORMAT = 1
+INGEST_FORMAT = 2  # 2: the rules extractor keeps first-person statements as keys
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
 SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
+DIVERSE_HEAD = 5  # places diversified over sessions when the route asks for it
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
 FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
@@ -86,7 +87,9 @@ class Searcher:
         window = query.time_window or plan.window
         hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
         if plan.diversify:
-            hits = by_session(hits, lambda h: h.score, lambda h: h.unit.scope.session_id)
+            hits = by_session(
+                hits, lambda h: h.score, lambda h: h.unit.scope.session_id, head=DIVERSE_HEAD
+            )
         hits = hits[: query.k]
         for rank, hit in enumerate(hits, start=1):
             hit.rank = rank

@@ -14,7 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from memsvc.operations.extract.clauses import clauses, clean, is_question, sentences
+from memsvc.operations.extract.clauses import (
+    clauses,
+    clean,
+    is_conditional,
+    is_question,
+    sentences,
+)
 from memsvc.operations.extract.entities import Found, Gazetteer, find_entities
 from memsvc.operations.extract.facts import Said, clause_facts, mention_facts
 from memsvc.operations.extract.procedures import find_procedures
@@ -30,7 +36,7 @@ from memsvc.operations.extract.types import (
 from memsvc.domain import MemoryUnit
 
 NAME = "rules"
-VERSION = "1"
+VERSION = "2"
 SPEAKER_CONFIDENCE = 0.95
 _GENERIC_SPEAKERS = frozenset("user human me you customer client speaker".split())
 # Fact objects that type the entity they name.
@@ -95,13 +101,16 @@ class RulesExtractor:
 
 
 def _read_turn(turn: MemoryUnit, said: Said, gazetteer: Gazetteer, batch: _Batch) -> None:
-    for sentence in sentences(clean(turn.content)):
+    said_sentences = sentences(clean(turn.content))
+    for sentence in said_sentences:
         if is_question(sentence):
             continue
         hints: dict[str, str] = {}
         facts = mention_facts(sentence, said, hints)
         for clause in clauses(sentence):
             facts.extend(clause_facts(clause, said))
+        if not facts and len(said_sentences) > 1:
+            facts.extend(statement(sentence, said))
         for fact in facts:
             _add_fact(batch, fact)
             kind = _OBJECT_TYPES.get(fact.predicate or "")
@@ -118,6 +127,33 @@ def _read_turn(turn: MemoryUnit, said: Said, gazetteer: Gazetteer, batch: _Batch
             batch.speakers.setdefault(said.speaker, [])
             if turn.id not in batch.speakers[said.speaker]:
                 batch.speakers[said.speaker].append(turn.id)
+
+
+STATEMENT_CONFIDENCE = 0.6
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|my|mine|myself|we|we're|we've|our)\b")
+
+
+def statement(sentence: str, said: Said) -> list[FactCandidate]:
+    """A first-person sentence no rule parsed, kept verbatim as an untyped fact: in a long
+    message it is a key to the turn by what was said in passing ("By the way, I just got a
+    subscription to ..."). Conditionals and short sentences are left out."""
+    if len(sentence.split()) < 5 or is_conditional(sentence) or not _FIRST_PERSON.search(sentence):
+        return []
+    text = sentence if said.speaker == USER_SUBJECT else f"{said.speaker}: {sentence}"
+    return [
+        FactCandidate(
+            text=text,
+            subject=said.speaker,
+            predicate=None,
+            object=None,
+            kind="statement",
+            source_turn_ids=[said.turn_id],
+            confidence=STATEMENT_CONFIDENCE,
+            producer=said.producer,
+            occurred_at=said.now,
+            rule="statement",
+        )
+    ]
 
 
 def _speaker_names(turns: Sequence[MemoryUnit], context: ExtractionContext) -> set[str]:

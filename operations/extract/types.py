@@ -38,7 +38,9 @@ from memsvc.operations.extract.lexicon import KIN_NOUNS
 
 from memsvc.domain import MemoryUnit, Scope
 
-FactKind = Literal["fact", "preference", "plan", "event", "profile"]
+# "statement": a person's own first-person sentence kept verbatim when no rule parsed it, so
+# the turn is also found by what it says in passing (LongMemEval's K = V + fact keys).
+FactKind = Literal["fact", "preference", "plan", "event", "profile", "statement"]
 EntityType = Literal["person", "place", "organisation", "product", "pet", "event", "other"]
 Outcome = Literal["success", "failure"]
 
