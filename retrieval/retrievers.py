@@ -31,6 +31,7 @@ from memsvc.domain import Granularity, MemoryUnit, TimeWindow
 from memsvc.domain.text import words
 
 Item = tuple[int, float, int]  # (turn seq, score, rank)
+SHORT_MESSAGE = 400  # characters: a message this short is read with its neighbours
 
 
 @dataclass(slots=True)
@@ -161,8 +162,13 @@ def neighbour_lists(
     ctx: QueryContext, seeds: list[int], out: Lists, span: int = 1, lag: int = 2
 ) -> None:
     """Turns next to the best hits (same session, position ± span) inherit their rank: in a
-    conversation the answer often sits in the reply to the turn that matched."""
-    units = ctx.uow.units.by_seqs(seeds)
+    conversation of short messages the answer often sits in the reply to the turn that
+    matched. A long message stands on its own, so its neighbours are not drawn in."""
+    units = {
+        seq: unit
+        for seq, unit in ctx.uow.units.by_seqs(seeds).items()
+        if len(unit.content) <= SHORT_MESSAGE
+    }
     sessions = {u.scope.session_id for u in units.values() if u.scope.session_id}
     by_session: dict[str | None, dict[int, int]] = {}
     for session_id in sessions:

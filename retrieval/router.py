@@ -22,9 +22,11 @@ from datetime import datetime
 from memsvc.domain import Route, TimeWindow
 from memsvc.domain.timeexpr import query_window
 
+# Counting or collecting over many memories. "how many days ago" is a duration, not a count.
 AGGREGATION = re.compile(
-    r"\b(how many|how much|how often|number of|in total|total|altogether|combined|all (?:the|of|my)"
-    r"|every|each|list|sum of|count)\b",
+    r"\b(how many(?! (?:days|weeks|months|years|hours|minutes)\b)|how much|how often"
+    r"|number of|in total|total|altogether|combined|all (?:the|of|my)|every|each|list"
+    r"|sum of|count)\b",
     re.I,
 )
 TEMPORAL = re.compile(
