@@ -64,9 +64,11 @@ def _bars(data: dict[str, Any], metric: str, path: Path) -> bool:
         ax.bar([x + i * width for x in range(len(types))], values, width, label=name)
     ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(types))], types)
     ax.tick_params(axis="x", labelrotation=20)
-    ax.set(title=f"{data['dataset']['name']}: {metric} per type", ylim=(0, 1.05))
+    # Headroom above 1.0 so the legend's row never hides a bar.
+    ax.set(title=f"{data['dataset']['name']}: {metric} per type", ylim=(0, 1.2))
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", ncol=len(systems), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
