@@ -34,3 +34,11 @@ def by_session(
         key = session(item)
         seen[key] = seen.get(key, 0) + 1
     return chosen + remaining
+
+
+def crowded(sessions: Sequence[str | None], share: int = 4) -> bool:
+    """True when `share` or more of the given hits come from one session."""
+    counts: dict[str | None, int] = {}
+    for session in sessions:
+        counts[session] = counts.get(session, 0) + 1
+    return max(counts.values(), default=0) >= share

@@ -75,7 +75,6 @@ BASE_WEIGHTS = {
     "turn.dense": 1.0,
     "turn.lexical": 1.25,
     "support": 1.0,
-    "session": 0.3,
     "neighbour": 0.5,
     "feedback": 0.5,
     "author": 0.5,
@@ -179,9 +178,12 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
         "(a peaked first pass is trusted, a flat one looks around it)"
     )
     if feats.aggregation:
-        weights["topic"] = 0.3
+        weights |= {"session": 0.3, "topic": 0.3}
         diversify = True
-        reasons.append("aggregation words: topics, and diversify over sessions")
+        reasons.append(
+            "aggregation words: session and topic priors; diversify over sessions if the "
+            "best turns crowd into one session"
+        )
     if feats.howto:
         weights |= {"procedure.dense": 1.0, "procedure.lexical": 1.0}
         reasons.append("how-to request: procedures")

@@ -9,7 +9,7 @@ from threading import Lock
 import numpy as np
 from memsvc.retrieval import router
 from memsvc.retrieval.access import AccessRecorder
-from memsvc.retrieval.diversify import by_session
+from memsvc.retrieval.diversify import by_session, crowded
 from memsvc.retrieval.fusion import Fused, rrf
 from memsvc.retrieval.graph import GraphCache, graph_list
 from memsvc.retrieval.hybrid import QueryContext
@@ -35,6 +35,7 @@ from memsvc.settings import RetrievalSettings
 FIRST_PASS = 10  # turn similarities the router reads
 SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
 DIVERSE_HEAD = 5  # places diversified over sessions when the route asks for it
+CROWD_WINDOW, CROWD = 10, 4  # ...and when CROWD of the best CROWD_WINDOW share one session
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
 FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
@@ -86,7 +87,9 @@ class Searcher:
             units = uow.units.by_seqs(f.key for f in pool)
         window = query.time_window or plan.window
         hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
-        if plan.diversify:
+        if plan.diversify and crowded(
+            [h.unit.scope.session_id for h in hits[:CROWD_WINDOW]], CROWD
+        ):
             hits = by_session(
                 hits, lambda h: h.score, lambda h: h.unit.scope.session_id, head=DIVERSE_HEAD
             )

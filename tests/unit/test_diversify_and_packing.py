@@ -55,3 +55,11 @@ def test_pack_stays_under_the_budget() -> None:
         text = pack(hits, budget)
         assert estimate_tokens(text) <= budget
     assert pack(hits, 400).count("word") > pack(hits, 100).count("word") > 0
+
+
+def test_crowded_means_one_session_holds_enough_of_the_best() -> None:
+    from memsvc.retrieval.diversify import crowded
+
+    assert crowded(["a", "b", "a", "a", "c", "a"], share=4)
+    assert not crowded(["a", "b", "c", "a", "d", "e"], share=4)
+    assert not crowded([], share=1)
