@@ -28,10 +28,20 @@ logger = logging.getLogger(__name__)
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from disk with no network access."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu", batch_size: int = 64):
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        device: str = "cpu",
+        batch_size: int = 64,
+        threads: int | None = None,
+    ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
 
         path = _model_path(model)
         try:
@@ -163,7 +173,9 @@ def build_embedder(settings: EmbedderSettings, cache_path: Path | None) -> Cache
         dim = int(settings.model.split("-", 1)[1]) if "-" in settings.model else 384
         inner = HashingEmbedder(dim)
     else:
-        inner = SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size)
+        inner = SentenceTransformerEmbedder(
+            settings.model, settings.device, settings.batch_size, settings.threads
+        )
     return CachedEmbedder(inner, EmbeddingCache(cache_path) if cache_path else None)
 
 

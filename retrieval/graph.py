@@ -19,7 +19,7 @@ from memsvc.retrieval.hybrid import QueryContext
 from memsvc.retrieval.retrievers import Item, Lists
 from memsvc.stores.units import UnitFilter
 
-from memsvc.domain import Granularity
+from memsvc.domain import Granularity, MemoryUnit
 from memsvc.domain.text import words
 
 FUZZY = 0.88  # difflib ratio for a misspelt name to still link
@@ -33,14 +33,25 @@ class ScopeGraph:
 
 
 class GraphCache:
+    """Per scope: the entity names (always, they are cheap) and the graph (built only when a
+    query names one of them). Both are rebuilt when the scope's entity or relation
+    partitions change version."""
+
     def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[tuple[str, str | None], tuple[tuple[int, ...], ScopeGraph]] = (
-            OrderedDict()
-        )
+        self._items: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
+    def names(self, ctx: QueryContext) -> dict[str, str]:
+        return self._entry(ctx).names
+
     def get(self, ctx: QueryContext) -> ScopeGraph:
+        entry = self._entry(ctx)
+        if entry.graph is None:
+            entry.graph = build_graph(ctx, entry.entities)
+        return entry.graph
+
+    def _entry(self, ctx: QueryContext) -> _Entry:
         scope = ctx.query.scope
         key = (scope.tenant_id, scope.user_id)
         stamp = ctx.uow.vectors.versions(
@@ -48,34 +59,48 @@ class GraphCache:
         )
         with self._lock:
             cached = self._items.get(key)
-            if cached and cached[0] == stamp:
+            if cached and cached.stamp == stamp:
                 self._items.move_to_end(key)
-                return cached[1]
-        built = build_graph(ctx)
+                return cached
+        where = UnitFilter(user_id=scope.user_id, granularities=(Granularity.ENTITY,))
+        entities = ctx.uow.units.find(where)
+        entry = _Entry(stamp, entities, _names(entities))
         with self._lock:
-            self._items[key] = (stamp, built)
+            self._items[key] = entry
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return built
+        return entry
 
 
-def build_graph(ctx: QueryContext) -> ScopeGraph:
-    scope = ctx.query.scope
-    where = UnitFilter(user_id=scope.user_id, granularities=(Granularity.ENTITY,))
-    entities = ctx.uow.units.find(where)
-    relations = ctx.uow.units.find(
-        UnitFilter(user_id=scope.user_id, granularities=(Granularity.RELATION,))
-    )
-    graph: nx.Graph = nx.Graph()
+@dataclass(slots=True)
+class _Entry:
+    stamp: tuple[int, ...]
+    entities: list[MemoryUnit]
+    names: dict[str, str]
+    graph: ScopeGraph | None = None
+
+
+def _names(entities: list[MemoryUnit]) -> dict[str, str]:
+    """Normalised name or alias -> entity id."""
     names: dict[str, str] = {}
-    mentioned: set[str] = set()
     for entity in entities:
-        graph.add_node(entity.id, kind="entity")
         for name in [
             entity.attributes.get("name", entity.content),
             *entity.attributes.get("aliases", []),
         ]:
             names.setdefault(" ".join(words(str(name))), entity.id)
+    return names
+
+
+def build_graph(ctx: QueryContext, entities: list[MemoryUnit]) -> ScopeGraph:
+    scope = ctx.query.scope
+    relations = ctx.uow.units.find(
+        UnitFilter(user_id=scope.user_id, granularities=(Granularity.RELATION,))
+    )
+    graph: nx.Graph = nx.Graph()
+    mentioned: set[str] = set()
+    for entity in entities:
+        graph.add_node(entity.id, kind="entity")
         for turn in entity.provenance.sources:
             graph.add_edge(entity.id, turn, weight=1.0)
             mentioned.add(turn)
@@ -90,7 +115,7 @@ def build_graph(ctx: QueryContext) -> ScopeGraph:
                     mentioned.add(turn)
     turn_seqs = ctx.uow.units.seqs_of(mentioned, UnitFilter(granularities=(Granularity.TURN,)))
     graph.remove_nodes_from([t for t in mentioned if t not in turn_seqs])
-    return ScopeGraph(graph, names, turn_seqs)
+    return ScopeGraph(graph, _names(entities), turn_seqs)
 
 
 def link(text: str, names: dict[str, str]) -> dict[str, str]:
@@ -152,7 +177,11 @@ def rank_turns(
 
 
 def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
-    """Add the `graph` list (turns by PPR mass); returns the linked entity names."""
+    """Add the `graph` list (turns by PPR mass); returns the linked entity names. The graph
+    is only built (or read from the cache) when the query names an entity of the scope."""
+    if not link(ctx.query.text, cache.names(ctx)):
+        out.turns["graph"] = []
+        return []
     ranked, linked = rank_turns(cache.get(ctx), ctx.query.text, top)
     items: list[Item] = [(seq, score, rank) for rank, (seq, score) in enumerate(ranked, 1)]
     out.turns["graph"] = items

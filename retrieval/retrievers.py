@@ -117,16 +117,18 @@ def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> 
     keys, a turn taking the best score of its own text and of its derived keys; a turn that
     won through a derived key remembers that key."""
     lists = hybrid_lists(ctx, granularity)
-    found = ctx.uow.units.by_seqs(seq for pairs in lists.values() for seq, _ in pairs)
-    turn_seqs = _source_turns(ctx, list(found.values()))
+    found = ctx.uow.units.texts_and_sources(s for pairs in lists.values() for s, _ in pairs)
+    turn_seqs = ctx.uow.units.seqs_of(
+        (source for _, sources in found.values() for source in sources), _turn_filter(ctx)
+    )
     for name, pairs in lists.items():
         best = {seq: score for seq, score, _ in out.turns.get(_turn_list(name), [])}
         via: dict[int, str] = {}
         for seq, score in pairs:
-            unit = found.get(seq)
-            for turn in turn_seqs.get(unit.id, []) if unit else []:
+            text, sources = found.get(seq, ("", []))
+            for turn in (turn_seqs[s] for s in sources if s in turn_seqs):
                 if score > best.get(turn, float("-inf")):
-                    best[turn], via[turn] = score, unit.content  # type: ignore[union-attr]
+                    best[turn], via[turn] = score, text
         ranked = sorted(best.items(), key=lambda item: -item[1])[: ctx.candidates]
         out.turns[_turn_list(name)] = _ranked(ranked)
         for rank, (turn, _) in enumerate(ranked, start=1):
@@ -144,17 +146,21 @@ def direct_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> Non
         out.direct[name] = _ranked(pairs)
 
 
-def _source_turns(ctx: QueryContext, units: Iterable[MemoryUnit]) -> dict[str, list[int]]:
-    """unit id -> seqs of the visible turns it was derived from, in source order."""
-    units = list(units)
-    ids = [s for u in units for s in u.provenance.sources]
-    where: UnitFilter = replace(
+def _turn_filter(ctx: QueryContext) -> UnitFilter:
+    """The turns a search may return, whatever time window the derived key had."""
+    return replace(
         unit_filter(ctx.query, Granularity.TURN),
         occurred_from=None,
         occurred_to=None,
         valid_at=None,
     )
-    seqs = ctx.uow.units.seqs_of(ids, where)
+
+
+def _source_turns(ctx: QueryContext, units: Iterable[MemoryUnit]) -> dict[str, list[int]]:
+    """unit id -> seqs of the visible turns it was derived from, in source order."""
+    units = list(units)
+    ids = [s for u in units for s in u.provenance.sources]
+    seqs = ctx.uow.units.seqs_of(ids, _turn_filter(ctx))
     return {u.id: [seqs[s] for s in u.provenance.sources if s in seqs] for u in units}
 
 
@@ -164,35 +170,24 @@ def neighbour_lists(
     """Turns next to the best hits (same session, position ± span) inherit their rank: in a
     conversation of short messages the answer often sits in the reply to the turn that
     matched. A long message stands on its own, so its neighbours are not drawn in."""
-    units = {
-        seq: unit
-        for seq, unit in ctx.uow.units.by_seqs(seeds).items()
-        if len(unit.content) <= SHORT_MESSAGE
+    shapes = {
+        seq: shape
+        for seq, shape in ctx.uow.units.turn_shapes(seeds).items()
+        if shape[2] <= SHORT_MESSAGE and shape[0]
     }
-    sessions = {u.scope.session_id for u in units.values() if u.scope.session_id}
-    by_session: dict[str | None, dict[int, int]] = {}
-    for session_id in sessions:
-        where = replace(
-            unit_filter(ctx.query, Granularity.TURN),
-            session_id=session_id,
-            occurred_from=None,
-            occurred_to=None,
-            valid_at=None,
-        )
-        turns = ctx.uow.units.find(where)
-        seqs = ctx.uow.units.seqs_of([t.id for t in turns], where)
-        by_session[session_id] = {
-            int(t.attributes.get("position", 0)): seqs[t.id] for t in turns if t.id in seqs
-        }
+    positions = ctx.uow.units.positions_in(
+        ctx.query.scope.user_id,
+        {session for session, _, _ in shapes.values() if session},
+        visible_statuses(ctx.query),
+    )
     items: dict[int, Item] = {}
     for rank, seed in enumerate(seeds, start=1):
-        unit = units.get(seed)
-        if unit is None:
+        if seed not in shapes:
             continue
-        positions = by_session.get(unit.scope.session_id, {})
-        here = int(unit.attributes.get("position", 0))
+        session, here, _ = shapes[seed]
+        around = positions.get(session or "", {})
         for offset in range(-span, span + 1):
-            other = positions.get(here + offset)
+            other = around.get(here + offset)
             if offset and other is not None and other not in items:  # best seed only
                 # A neighbour ranks behind the turn that matched (rank + lag).
                 items[other] = (other, 1.0 / (1 + abs(offset)), rank + lag)
