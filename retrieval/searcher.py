@@ -34,8 +34,8 @@ from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
 SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
-DIVERSE_HEAD = 5  # places diversified over sessions when the route asks for it
-CROWD_WINDOW, CROWD = 10, 4  # ...and when CROWD of the best CROWD_WINDOW share one session
+DIVERSE_HEAD = 3  # places diversified over sessions when the route asks for it
+CROWD_WINDOW, CROWD = 10, 6  # ...and when CROWD of the best CROWD_WINDOW share one session
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
 FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves towards
 
