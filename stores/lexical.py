@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import Stemmer
 from memsvc.stores.partitions import partition_token
 from memsvc.stores.tables import UnitRow
 from memsvc.stores.units import UnitFilter, apply_filter
@@ -17,6 +18,12 @@ from memsvc.domain.text import content_words
 
 MAX_QUERY_TERMS = 64
 FTS = table("units_fts", column("rowid"), column("content"), column("part"))
+VOCAB = table("units_fts_vocab", column("term"), column("doc"))
+LARGE = 5000  # documents in the searched partitions above which common terms are dropped
+COMMON = 0.2  # ...a term in more than this share of them (global counts, an upper bound)
+KEEP = 3  # ...but at least this many of the rarest terms stay
+# FTS5's porter tokenizer stems with the original Porter algorithm; PyStemmer has it too.
+_PORTER = Stemmer.Stemmer("porter")
 
 
 class LexicalIndex(Protocol):
@@ -51,7 +58,8 @@ class SqliteFts:
     def search(
         self, partitions: Sequence[str], query: str, k: int, where: UnitFilter
     ) -> list[tuple[int, float]]:
-        match = fts_match(partitions, query)
+        terms = self._selective(partitions, query_terms(query))
+        match = fts_match(partitions, " ".join(terms))
         if match is None or k <= 0:
             return []
         score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
@@ -64,9 +72,34 @@ class SqliteFts:
         # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
         return [(int(r[0]), -float(r[1])) for r in self._session.execute(stmt)]
 
+    def _selective(self, partitions: Sequence[str], terms: list[str]) -> list[str]:
+        """On a large partition, drop the terms found in more than COMMON of its documents
+        (keeping the KEEP rarest): BM25 gives them little weight, yet FTS5 scores every
+        document they match, so they decide the cost. Small partitions keep every term."""
+        tokens = [partition_token(p) for p in partitions]
+        size = sum(self._doc_counts(tokens).values())
+        if size < LARGE or len(terms) <= KEEP:
+            return terms
+        stems = dict(zip(terms, _PORTER.stemWords(terms), strict=True))
+        counts = self._doc_counts(list(set(stems.values())))
+        by_rarity = sorted(terms, key=lambda t: counts.get(stems[t], 0))
+        kept = [t for t in by_rarity if counts.get(stems[t], 0) <= COMMON * size]
+        return kept if len(kept) >= KEEP else by_rarity[:KEEP]
+
+    def _doc_counts(self, terms: list[str]) -> dict[str, int]:
+        """Documents containing each (stemmed) term, over the whole table."""
+        rows = self._session.execute(
+            select(VOCAB.c.term, VOCAB.c.doc).where(VOCAB.c.term.in_(terms))
+        )
+        return {str(term): int(doc) for term, doc in rows}
+
+
+def query_terms(query: str) -> list[str]:
+    return list(dict.fromkeys(content_words(query)))[:MAX_QUERY_TERMS]
+
 
 def fts_match(partitions: Sequence[str], query: str) -> str | None:
-    terms = list(dict.fromkeys(content_words(query)))[:MAX_QUERY_TERMS]
+    terms = query_terms(query)
     if not terms or not partitions:
         return None
     parts = " OR ".join(partition_token(p) for p in partitions)
