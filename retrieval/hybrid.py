@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
+from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWork
 
@@ -25,7 +26,13 @@ class QueryContext:
     uow: UnitOfWork
     index: VectorIndex
     candidates: int
+    directories: DirectoryCache | None = None
     _hidden: dict[str, list[int]] | None = None
+
+    def directory(self) -> TurnDirectory:
+        """The scope's turn directory (cached across searches by the searcher)."""
+        cache = self.directories or DirectoryCache()
+        return cache.get(self.uow, self.query.scope.user_id)
 
     def hidden(self, granularity: Granularity) -> list[int]:
         """Seqs of the scope's units of `granularity` this search must not see (superseded,

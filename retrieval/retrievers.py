@@ -59,7 +59,7 @@ def turn_lists(ctx: QueryContext, out: Lists) -> None:
 def time_lists(ctx: QueryContext, window: TimeWindow, out: Lists) -> None:
     """Hybrid turn retrieval inside the window only (finds what the global lists missed)."""
     timed = replace(ctx.query, time_window=window)
-    sub = QueryContext(timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates)
+    sub = QueryContext(timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates, ctx.directories)
     for name, pairs in hybrid_lists(sub, Granularity.TURN).items():
         out.turns[name.replace("turn.", "time.")] = _ranked(pairs)
 
@@ -170,24 +170,14 @@ def neighbour_lists(
     """Turns next to the best hits (same session, position ± span) inherit their rank: in a
     conversation of short messages the answer often sits in the reply to the turn that
     matched. A long message stands on its own, so its neighbours are not drawn in."""
-    shapes = {
-        seq: shape
-        for seq, shape in ctx.uow.units.turn_shapes(seeds).items()
-        if shape[2] <= SHORT_MESSAGE and shape[0]
-    }
-    positions = ctx.uow.units.positions_in(
-        ctx.query.scope.user_id,
-        {session for session, _, _ in shapes.values() if session},
-        visible_statuses(ctx.query),
-    )
+    directory = ctx.directory()
     items: dict[int, Item] = {}
     for rank, seed in enumerate(seeds, start=1):
-        if seed not in shapes:
+        info = directory.turns.get(seed)
+        if info is None or info.length > SHORT_MESSAGE:
             continue
-        session, here, _ = shapes[seed]
-        around = positions.get(session or "", {})
         for offset in range(-span, span + 1):
-            other = around.get(here + offset)
+            other = directory.at(info.session_id, info.position + offset)
             if offset and other is not None and other not in items:  # best seed only
                 # A neighbour ranks behind the turn that matched (rank + lag).
                 items[other] = (other, 1.0 / (1 + abs(offset)), rank + lag)
@@ -217,7 +207,8 @@ def author_lists(ctx: QueryContext, order: list[int], about_assistant: bool, out
     speaker's turns; when it asks what the assistant said, the assistant's; otherwise what
     people said (the user, named speakers) over what an unnamed assistant said. The list
     holds those candidates in their fused order; returns who it chose."""
-    authors = ctx.uow.units.authors_of(order)
+    turns = ctx.directory().turns
+    authors = {seq: (turns[seq].role, turns[seq].speaker) for seq in order if seq in turns}
     asked = set(words(ctx.query.text))
     named = {n for _, n in authors.values() if n and set(words(n)) & asked}
     if named:

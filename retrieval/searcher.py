@@ -9,10 +9,11 @@ from threading import Lock
 import numpy as np
 from memsvc.retrieval import router
 from memsvc.retrieval.access import AccessRecorder
+from memsvc.retrieval.directory import DirectoryCache
 from memsvc.retrieval.diversify import by_session, crowded
 from memsvc.retrieval.fusion import Fused, rrf
 from memsvc.retrieval.graph import GraphCache, graph_list
-from memsvc.retrieval.hybrid import QueryContext
+from memsvc.retrieval.hybrid import QueryContext, visible_statuses
 from memsvc.retrieval.packing import pack
 from memsvc.retrieval.retrievers import (
     Lists,
@@ -75,16 +76,25 @@ class Searcher:
         self._embed = QueryEmbeddings(embedder)
         self._settings = settings
         self._graphs = GraphCache()
+        self._directories = DirectoryCache()
         self.access = AccessRecorder(uow)
 
     def search(self, query: SearchQuery) -> SearchResult:
         vector = self._embed(query.text)
         with self._uow(query.scope.tenant_id, write=False) as uow:
-            ctx = QueryContext(query, vector, uow, self._index, self._settings.candidates)
+            ctx = QueryContext(
+                query, vector, uow, self._index, self._settings.candidates, self._directories
+            )
             lists, plan = self._retrieve(ctx)
             fused = self._fuse(lists, plan.route.weights)
-            pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k]
-            units = uow.units.by_seqs(f.key for f in pool)
+            # A margin over k: supporting lists may name turns the search must not show.
+            pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k + 10]
+            visible = visible_statuses(query)
+            units = {
+                seq: unit
+                for seq, unit in uow.units.by_seqs(f.key for f in pool).items()
+                if unit.status in visible
+            }
         window = query.time_window or plan.window
         hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
         if plan.diversify and crowded(

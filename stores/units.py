@@ -167,20 +167,6 @@ class UnitRepository:
                     out.setdefault(session_id, []).append(seq)
         return out
 
-    def authors_of(self, seqs: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
-        """seq -> (role, speaker name) of each turn."""
-        out: dict[int, tuple[str | None, str | None]] = {}
-        role = UnitRow.attributes["role"].as_string()
-        speaker = UnitRow.attributes["speaker"].as_string()
-        for chunk in _chunks(list(dict.fromkeys(seqs))):
-            rows = self._session.execute(
-                select(UnitRow.seq, role, speaker).where(
-                    UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
-                )
-            )
-            out.update({int(seq): (r, name) for seq, r, name in rows})
-        return out
-
     def texts_and_sources(self, seqs: Iterable[int]) -> dict[int, tuple[str, list[str]]]:
         """seq -> (content, source ids) of each unit: all key expansion needs."""
         out: dict[int, tuple[str, list[str]]] = {}
@@ -193,37 +179,26 @@ class UnitRepository:
             out.update({int(s): (c, list(src or [])) for s, c, src in rows})
         return out
 
-    def turn_shapes(self, seqs: Iterable[int]) -> dict[int, tuple[str | None, int, int]]:
-        """seq -> (session id, position, length of content) of each turn, without its text."""
-        out: dict[int, tuple[str | None, int, int]] = {}
-        position = UnitRow.attributes["position"].as_integer()
-        for chunk in _chunks(list(dict.fromkeys(seqs))):
-            rows = self._session.execute(
-                select(
-                    UnitRow.seq, UnitRow.session_id, position, func.length(UnitRow.content)
-                ).where(UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk))
-            )
-            out.update({int(s): (sid, int(pos or 0), int(n or 0)) for s, sid, pos, n in rows})
-        return out
-
-    def positions_in(
-        self, user_id: str | None, session_ids: Collection[str], statuses: Collection[Status]
-    ) -> dict[str, dict[int, int]]:
-        """session id -> {position: seq} of its turns in the given states."""
-        out: dict[str, dict[int, int]] = {}
-        position = UnitRow.attributes["position"].as_integer()
-        for chunk in _chunks(list(session_ids)):
-            stmt = select(UnitRow.session_id, position, UnitRow.seq).where(
-                UnitRow.tenant_id == self.tenant_id,
-                UnitRow.granularity == "turn",
-                UnitRow.session_id.in_(chunk),
-                UnitRow.status.in_([str(s) for s in statuses]),
-            )
-            if user_id is not None:
-                stmt = stmt.where(UnitRow.user_id == user_id)
-            for session_id, pos, seq in self._session.execute(stmt):
-                out.setdefault(session_id, {})[int(pos or 0)] = int(seq)
-        return out
+    def turn_directory(
+        self, user_id: str | None
+    ) -> list[tuple[int, str | None, int, int, str | None, str | None]]:
+        """(seq, session id, position, content length, role, speaker) of every turn of the
+        user (or of the tenant), whatever its state."""
+        a = UnitRow.attributes
+        stmt = select(
+            UnitRow.seq,
+            UnitRow.session_id,
+            a["position"].as_integer(),
+            func.length(UnitRow.content),
+            a["role"].as_string(),
+            a["speaker"].as_string(),
+        ).where(UnitRow.tenant_id == self.tenant_id, UnitRow.granularity == "turn")
+        if user_id is not None:
+            stmt = stmt.where(UnitRow.user_id == user_id)
+        return [
+            (int(seq), sid, int(pos or 0), int(n or 0), role, speaker)
+            for seq, sid, pos, n, role, speaker in self._session.execute(stmt)
+        ]
 
     def sessions_of(self, seqs: Iterable[int]) -> dict[int, str | None]:
         """seq -> session id of each unit."""
