@@ -20,8 +20,7 @@ MAX_QUERY_TERMS = 64
 FTS = table("units_fts", column("rowid"), column("content"), column("part"))
 VOCAB = table("units_fts_vocab", column("term"), column("doc"))
 LARGE = 5000  # documents in the searched partitions above which common terms are dropped
-COMMON = 0.2  # ...a term in more than this share of them (global counts, an upper bound)
-KEEP = 3  # ...but at least this many of the rarest terms stay
+COMMON = 0.05  # ...a term in more than this share of them (global counts, an upper bound)
 # FTS5's porter tokenizer stems with the original Porter algorithm; PyStemmer has it too.
 _PORTER = Stemmer.Stemmer("porter")
 
@@ -39,9 +38,10 @@ class LexicalIndex(Protocol):
 
 
 class SqliteFts:
-    def __init__(self, session: Session, tenant_id: str) -> None:
+    def __init__(self, session: Session, tenant_id: str, large: int = LARGE) -> None:
         self._session = session
         self._tenant_id = tenant_id
+        self._large = large
 
     def put(self, seq: int, partition: str, content: str) -> None:
         self.drop([seq])
@@ -73,18 +73,18 @@ class SqliteFts:
         return [(int(r[0]), -float(r[1])) for r in self._session.execute(stmt)]
 
     def _selective(self, partitions: Sequence[str], terms: list[str]) -> list[str]:
-        """On a large partition, drop the terms found in more than COMMON of its documents
-        (keeping the KEEP rarest): BM25 gives them little weight, yet FTS5 scores every
-        document they match, so they decide the cost. Small partitions keep every term."""
-        tokens = [partition_token(p) for p in partitions]
+        """On a large partition, drop the terms found in more than COMMON of its documents:
+        BM25 gives them little weight, yet FTS5 scores every document they match, so they
+        decide the cost (a query of common words only leaves the lexical list empty and dense
+        retrieval answers). Small partitions keep every term."""
+        # The vocabulary holds tokens as the porter tokenizer stored them (stemmed).
+        tokens = _PORTER.stemWords([partition_token(p) for p in partitions])
         size = sum(self._doc_counts(tokens).values())
-        if size < LARGE or len(terms) <= KEEP:
+        if size < self._large:
             return terms
         stems = dict(zip(terms, _PORTER.stemWords(terms), strict=True))
         counts = self._doc_counts(list(set(stems.values())))
-        by_rarity = sorted(terms, key=lambda t: counts.get(stems[t], 0))
-        kept = [t for t in by_rarity if counts.get(stems[t], 0) <= COMMON * size]
-        return kept if len(kept) >= KEEP else by_rarity[:KEEP]
+        return [t for t in terms if counts.get(stems[t], 0) <= COMMON * size]
 
     def _doc_counts(self, terms: list[str]) -> dict[str, int]:
         """Documents containing each (stemmed) term, over the whole table."""
