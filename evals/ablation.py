@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import typer
 from memsvc.evals.cache import DEFAULT_CACHE_DIR
+from memsvc.evals.loaders import Kind
 from memsvc.evals.metrics import DEFAULT_KS
 from memsvc.evals.report import HEADLINES, git_info
 from memsvc.evals.runner import RunConfig, run
 
 from memsvc.settings import Settings
 
+Mode = Literal["auto", "all", "turn"]
+Extract = Literal["off", "sync", "async"]
 # (label, mode, retrievers left out). "support" drops every supporting list at once.
 VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routed (auto)", "auto", ()),
@@ -41,22 +44,35 @@ VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def ablate(config: RunConfig) -> list[dict[str, object]]:
-    """Run every variant on the same scopes; rows of (label, mode, excluded, overall, by type)."""
+@dataclass(slots=True)
+class Row:
+    label: str
+    mode: str
+    excluded: list[str]
+    overall: dict[str, float]
+    by_type: dict[str, dict[str, float]]
+    p50_ms: float
+
+
+def ablate(config: RunConfig) -> list[Row]:
+    """Run every variant on the same scopes, one row each."""
     rows = []
     for label, mode, excluded in VARIANTS:
         typer.echo(f"ablation: {label}", err=True)
-        result = run(replace(config, mode=mode, exclude=excluded, baselines=False, qa=False))  # type: ignore[arg-type]
+        variant = replace(
+            config, mode=cast(Mode, mode), exclude=excluded, baselines=False, qa=False
+        )
+        result = run(variant)
         summary = result.summaries["memsvc"]
         rows.append(
-            {
-                "label": label,
-                "mode": mode,
-                "excluded": list(excluded),
-                "overall": summary.overall,
-                "by_type": summary.by_type,
-                "p50_ms": _p50(result.systems["memsvc"].latencies_ms),
-            }
+            Row(
+                label,
+                mode,
+                list(excluded),
+                dict(summary.overall),
+                {t: dict(v) for t, v in summary.by_type.items()},
+                _p50(result.systems["memsvc"].latencies_ms),
+            )
         )
     return rows
 
@@ -65,9 +81,9 @@ def _p50(values: list[float]) -> float:
     return sorted(values)[len(values) // 2] if values else 0.0
 
 
-def to_markdown(kind: str, rows: list[dict[str, object]], command: str) -> str:
+def to_markdown(kind: str, rows: list[Row], command: str) -> str:
     metrics = HEADLINES[kind]
-    base = rows[0]["overall"]
+    base = rows[0].overall
     lines = [
         f"`{command}`",
         "",
@@ -75,25 +91,24 @@ def to_markdown(kind: str, rows: list[dict[str, object]], command: str) -> str:
         "|" + "---|" * (len(metrics) + 2),
     ]
     for row in rows:
-        overall = row["overall"]
         cells = []
         for m in metrics:
-            value = overall.get(m)  # type: ignore[union-attr]
-            delta = "" if row is rows[0] or value is None else f" ({value - base[m]:+.3f})"  # type: ignore[index]
+            value = row.overall.get(m)
+            delta = "" if row is rows[0] or value is None else f" ({value - base[m]:+.3f})"
             cells.append("–" if value is None else f"{value:.3f}{delta}")
-        lines.append(f"| {row['label']} | " + " | ".join(cells) + f" | {row['p50_ms']:.0f} |")
+        lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {row.p50_ms:.0f} |")
     return "\n".join(lines) + "\n"
 
 
-def _plot(kind: str, rows: list[dict[str, object]], path: Path) -> None:
+def _plot(kind: str, rows: list[Row], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     metric = "turn_recall@10"
-    labels = [str(r["label"]) for r in rows]
-    values = [float(r["overall"].get(metric, 0.0)) for r in rows]  # type: ignore[union-attr]
+    labels = [r.label for r in rows]
+    values = [r.overall.get(metric, 0.0) for r in rows]
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(rows) + 1.2))
     ax.barh(labels[::-1], values[::-1], color=["#4c72b0"] * (len(rows) - 1) + ["#dd8452"])
     ax.axvline(values[0], color="#dd8452", linestyle="--", linewidth=1)
@@ -115,15 +130,17 @@ def main(
     out: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Ablate the router on one dataset (the scopes are ingested once and reused)."""
+    if kind not in ("locomo", "longmemeval") or extract not in ("off", "sync"):
+        raise typer.BadParameter("kind is locomo or longmemeval; extract is off or sync")
     config = RunConfig(
-        kind=kind,
+        kind=cast(Kind, kind),
         data=data,
         ks=DEFAULT_KS,
         sample=sample,
-        seed=seed,  # type: ignore[arg-type]
-        extract=extract,
+        seed=seed,
+        extract=cast(Extract, extract),
         cache_dir=cache_dir,
-        progress=False,  # type: ignore[arg-type]
+        progress=False,
         settings=Settings(),
     )
     rows = ablate(config)
@@ -131,7 +148,15 @@ def main(
     folder.mkdir(parents=True, exist_ok=True)
     command = "python -m memsvc.evals.ablation " + " ".join(sys.argv[1:])
     (folder / "ablation.json").write_text(
-        json.dumps({"command": command, "git": git_info(), "kind": kind, "rows": rows}, indent=2)
+        json.dumps(
+            {
+                "command": command,
+                "git": git_info(),
+                "kind": kind,
+                "rows": [asdict(r) for r in rows],
+            },
+            indent=2,
+        )
     )
     markdown = to_markdown(kind, rows, command)
     (folder / "ablation.md").write_text(markdown)

@@ -198,7 +198,7 @@ def _score_date(
 
 
 def _score_entities(
-    item: dict[str, Any], names: list[tuple[str, str]], speakers: set[str], scores: Scores
+    item: dict[str, Any], names: Sequence[tuple[str, str]], speakers: set[str], scores: Scores
 ) -> None:
     gold = {
         (g["name"].lower(), g["type"])

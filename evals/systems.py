@@ -56,7 +56,7 @@ def ingest_haystack(
     (`on_session` hears each session's turn count, for progress bars)."""
     turns = 0
     for session in haystack.sessions:
-        messages = [
+        messages: list[dict[str, Any]] = [
             {
                 "role": t.role,
                 "content": t.content,

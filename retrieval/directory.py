@@ -52,7 +52,9 @@ class DirectoryCache:
                 self._items.move_to_end(key)
                 return cached[1]
         rows = uow.units.turn_directory(user_id)
-        directory = TurnDirectory({seq: TurnInfo(*rest) for seq, *rest in rows})
+        directory = TurnDirectory(
+            {seq: TurnInfo(sid, pos, n, role, speaker) for seq, sid, pos, n, role, speaker in rows}
+        )
         with self._lock:
             self._items[key] = (stamp, directory)
             if len(self._items) > self._size:

@@ -39,7 +39,7 @@ def rrf(
         if weight <= 0:
             continue
         for position, item in enumerate(ranked, start=1):
-            rank = item[2] if len(item) > 2 else position  # type: ignore[misc]
+            rank = item[2] if len(item) > 2 else position
             if rank > depth:
                 break
             key, score = item[0], item[1]

@@ -29,7 +29,15 @@ from memsvc.retrieval.retrievers import (
 )
 from memsvc.stores.uow import UnitOfWorkFactory
 
-from memsvc.domain import Granularity, Hit, SearchQuery, SearchResult, utcnow
+from memsvc.domain import (
+    Granularity,
+    Hit,
+    MemoryUnit,
+    SearchQuery,
+    SearchResult,
+    TimeWindow,
+    utcnow,
+)
 from memsvc.domain.ports import Embedder, VectorIndex
 from memsvc.settings import RetrievalSettings
 
@@ -196,7 +204,9 @@ class Searcher:
         if weights.get("procedure.dense"):
             direct_lists(ctx, Granularity.PROCEDURE, lists)
 
-    def _hit(self, fused: Fused[int], unit, lists: Lists, window) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(
+        self, fused: Fused[int], unit: MemoryUnit, lists: Lists, window: TimeWindow | None
+    ) -> Hit:
         key = lists.keys.get(fused.key)
         matched = key[2] if key and any(v.retriever == key[1] for v in fused.votes) else None
         return Hit(

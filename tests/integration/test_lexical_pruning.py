@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from memsvc.bootstrap import Container
-from memsvc.domain import AddCommand, Message, Scope
 from memsvc.stores.lexical import SqliteFts
 from memsvc.stores.partitions import partition_key
 from memsvc.stores.units import UnitFilter
+
+from memsvc.bootstrap import Container
+from memsvc.domain import AddCommand, Message, Scope
 
 
 def test_common_terms_are_dropped_only_on_large_partitions(container: Container) -> None:
