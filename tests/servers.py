@@ -78,3 +78,16 @@ def spawn_serve(data_dir: Path, port: int, embedder: str = "hash-256") -> subpro
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
+
+
+def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `memsvc` command line on `data_dir` with the fast hashing embedder."""
+    env = {**os.environ, "MEMSVC_DATA_DIR": str(data_dir), "MEMSVC_EMBEDDER_MODEL": "hash-64"}
+    env.pop("MEMSVC_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "memsvc.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

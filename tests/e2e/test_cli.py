@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from memsvc.stores.engine import make_engine
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.migrate import head_revision
 
+from tests.servers import run_cli
 
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEMSVC_DATA_DIR": str(data_dir), "MEMSVC_EMBEDDER_MODEL": "hash-64"}
-    env.pop("MEMSVC_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "memsvc.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+run = run_cli
 
 
 def test_keys_create_prints_the_secret_once_and_stores_only_its_hash(tmp_path: Path) -> None:

@@ -4,9 +4,6 @@ time), stats; the HTTP SDK agrees with the embedded one."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ from memsvc.api.app import create_app
 
 from memsvc import ConflictError, Memory, MemoryClient
 from tests.lifecycle_helpers import MAY, fact, open_memory, say
-from tests.servers import app_server
+from tests.servers import app_server, run_cli
 
 WORKS = ("the user", "works_at", "Google")
 
@@ -77,16 +74,7 @@ def test_consolidate_revert_and_stats_over_http(served: tuple[Memory, str]) -> N
         assert remote.model_dump(exclude={"last_jobs"}) == local.model_dump(exclude={"last_jobs"})
 
 
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEMSVC_DATA_DIR": str(data_dir), "MEMSVC_EMBEDDER_MODEL": "hash-64"}
-    env.pop("MEMSVC_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "memsvc.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+cli = run_cli
 
 
 def test_jobs_run_list_show_revert_and_stats_from_the_command_line(tmp_path: Path) -> None:
