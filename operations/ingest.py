@@ -120,14 +120,20 @@ class Ingestor:
                 statuses=None,
             )
         )
-        created: dict[str, MemoryUnit] = {}
-        for offset, (item, vector) in enumerate(zip(pending, vectors)):
-            unit = _turn_unit(scope, item, position + offset, cmd.actor)
-            seq = uow.units.add(unit, dedupe_key=item.key)
-            uow.vectors.put(seq, partition_of(unit), vector)
-            uow.lexical.put(seq, partition_of(unit), key_text(item.message.speaker, unit.content))
-            created[item.key] = unit
-        return created
+        units = [
+            _turn_unit(scope, item, position + offset, cmd.actor)
+            for offset, item in enumerate(pending)
+        ]
+        seqs = uow.units.add_many(units, [item.key for item in pending])
+        partitions = [partition_of(u) for u in units]
+        uow.vectors.put_new(list(zip(seqs, partitions, vectors, strict=True)))
+        uow.lexical.put_new(
+            [
+                (seq, part, key_text(item.message.speaker, unit.content))
+                for seq, part, item, unit in zip(seqs, partitions, pending, units, strict=True)
+            ]
+        )
+        return {item.key: unit for item, unit in zip(pending, units, strict=True)}
 
 
 def refresh_session(uow: UnitOfWork, scope: Scope, actor: str | None) -> MemoryUnit:

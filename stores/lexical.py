@@ -28,6 +28,8 @@ _PORTER = Stemmer.Stemmer("porter")
 class LexicalIndex(Protocol):
     def put(self, seq: int, partition: str, content: str) -> None: ...
 
+    def put_new(self, items: Sequence[tuple[int, str, str]]) -> None: ...
+
     def drop(self, seqs: Sequence[int]) -> None: ...
 
     def search(
@@ -49,6 +51,14 @@ class SqliteFts:
             text("INSERT INTO units_fts(rowid, content, part) VALUES (:seq, :content, :part)"),
             {"seq": seq, "content": content, "part": partition_token(partition)},
         )
+
+    def put_new(self, items: Sequence[tuple[int, str, str]]) -> None:
+        """Index units not indexed yet, (seq, partition, text) each, in one statement."""
+        if items:
+            self._session.execute(
+                text("INSERT INTO units_fts(rowid, content, part) VALUES (:seq, :content, :part)"),
+                [{"seq": s, "content": c, "part": partition_token(p)} for s, p, c in items],
+            )
 
     def drop(self, seqs: Sequence[int]) -> None:
         for i in range(0, len(seqs), 500):

@@ -41,19 +41,42 @@ def to_unit(row: UnitRow | Any) -> MemoryUnit:
 
 
 def new_row(unit: MemoryUnit, dedupe_key: str | None) -> UnitRow:
-    row = UnitRow(
-        id=unit.id,
-        tenant_id=unit.scope.tenant_id,
-        user_id=unit.scope.user_id,
-        agent_id=unit.scope.agent_id,
-        session_id=unit.scope.session_id,
-        kind=unit.kind.value,
-        granularity=unit.granularity.value,
-        created_at=unit.created_at,
-        dedupe_key=dedupe_key,
-    )
-    copy_mutable(unit, row)
-    return row
+    return UnitRow(**row_values(unit, dedupe_key))
+
+
+def row_values(unit: MemoryUnit, dedupe_key: str | None) -> dict[str, Any]:
+    """The column values of a new row for `unit` (for ORM objects and bulk inserts alike)."""
+    p = unit.provenance
+    return {
+        "id": unit.id,
+        "tenant_id": unit.scope.tenant_id,
+        "user_id": unit.scope.user_id,
+        "agent_id": unit.scope.agent_id,
+        "session_id": unit.scope.session_id,
+        "kind": unit.kind.value,
+        "granularity": unit.granularity.value,
+        "created_at": unit.created_at,
+        "dedupe_key": dedupe_key,
+        "content": unit.content,
+        "attributes": dict(unit.attributes),
+        "occurred_at": unit.occurred_at,
+        "valid_from": unit.valid_from,
+        "valid_to": unit.valid_to,
+        "updated_at": unit.updated_at,
+        "last_accessed_at": unit.last_accessed_at,
+        "access_count": unit.access_count,
+        "status": unit.status.value,
+        "importance": unit.importance,
+        "strength": unit.strength,
+        "pinned": unit.pinned,
+        "version": unit.version,
+        "superseded_by": unit.superseded_by,
+        "origin": p.origin.value,
+        "producer": p.producer,
+        "confidence": p.confidence,
+        "actor": p.actor,
+        "sources": list(p.sources),
+    }
 
 
 def copy_mutable(unit: MemoryUnit, row: UnitRow) -> None:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar, TypeVarTuple
 
-from memsvc.stores.mapping import copy_mutable, new_row, to_unit
+from memsvc.stores.mapping import copy_mutable, new_row, row_values, to_unit
 from memsvc.stores.tables import UnitRow, UnitSourceRow
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from memsvc.domain import (
@@ -62,6 +62,19 @@ class UnitRepository:
         self._session.flush()
         self._add_edges(unit.id, unit.provenance.sources)
         return row.seq
+
+    def add_many(self, units: Sequence[MemoryUnit], dedupe_keys: Sequence[str | None]) -> list[int]:
+        """Insert new units in one statement (the write path's bulk case); their seqs in order."""
+        for unit in units:
+            self._check_tenant(unit)
+        if not units:
+            return []
+        stmt = insert(UnitRow).returning(UnitRow.seq, sort_by_parameter_order=True)
+        values = [row_values(u, k) for u, k in zip(units, dedupe_keys, strict=True)]
+        seqs = [int(s) for s in self._session.scalars(stmt, values)]
+        for unit in units:
+            self._add_edges(unit.id, unit.provenance.sources)
+        return seqs
 
     def save(self, unit: MemoryUnit) -> int:
         """Write the unit's mutable fields (and provenance edges) onto its row."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from memsvc.stores.partitions import parse_partition, partition_key
 from memsvc.stores.tables import UnitVectorRow, VectorPartitionRow
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from memsvc.domain.ports import VectorChanges
@@ -44,6 +44,25 @@ class VectorStore:
         row.model, row.vector = self._model, to_blob(vector)
         change.upserts[seq] = np.asarray(vector, dtype=np.float32)
         change.removals.discard(seq)
+
+    def put_new(self, items: Sequence[tuple[int, str, np.ndarray]]) -> None:
+        """Store the vectors of units that have none yet, (seq, partition, vector) each, in
+        one statement."""
+        rows = []
+        for seq, partition, vector in items:
+            change = self._change(partition)
+            change.upserts[seq] = np.asarray(vector, dtype=np.float32)
+            rows.append(
+                {
+                    "seq": seq,
+                    "partition": partition,
+                    "version": change.version,
+                    "model": self._model,
+                    "vector": to_blob(vector),
+                }
+            )
+        if rows:
+            self._session.execute(insert(UnitVectorRow), rows)
 
     def drop(self, seqs: Iterable[int]) -> None:
         for seq in seqs:
