@@ -114,9 +114,8 @@ class Searcher:
         hits = hits[: query.k]
         for rank, hit in enumerate(hits, start=1):
             hit.rank = rank
-        self.access.record(
-            query.scope.tenant_id, [f.key for f in pool if f.key in units][: query.k]
-        )
+        seqs = {unit.id: seq for seq, unit in units.items()}
+        self.access.record(query.scope.tenant_id, [seqs[h.unit.id] for h in hits])
         context = pack(hits, query.context_budget) if query.context_budget else None
         return SearchResult(hits=hits, route=plan.route, time_window=window, context=context)
 
