@@ -93,3 +93,16 @@ def test_excluded_retrievers_do_not_vote(memory: Memory) -> None:
     votes = {v.retriever for h in result.hits for v in h.retrievers}
     assert not votes & {"session", "neighbour", "feedback", "turn.dense"}
     assert "turn.lexical" in votes
+
+
+def test_search_hits_count_as_accesses_once_flushed(memory: Memory) -> None:
+    seed(memory)
+    result = memory.search("What is the name of my dog?", user_id="u", k=2)
+    memory.service.flush()
+    for hit in result.hits:
+        stored = memory.get(hit.memory.id)
+        assert stored.access_count == 1 and stored.last_accessed_at is not None
+        assert stored.version == hit.memory.version  # bookkeeping, not a new version
+    untouched = memory.list(user_id="u", granularities=["turn"], limit=10).items
+    hit_ids = {h.memory.id for h in result.hits}
+    assert all(u.access_count == 0 for u in untouched if u.id not in hit_ids)
