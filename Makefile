@@ -25,7 +25,7 @@ test: install  ## the whole test suite
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	MYPY=$(VENV)/bin/mypy scripts/typecheck
+	MYPY=$(abspath $(VENV))/bin/mypy scripts/typecheck
 
 bench: install  ## ingest/search benchmark of the embedded default (see BENCHMARKS.md)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/memsvc bench

@@ -45,6 +45,11 @@ Exclude = Annotated[
     typer.Option("--exclude", help="Leave a retriever out of memsvc's route (repeat; ablations)"),
 ]
 
+Jobs = Annotated[
+    list[str] | None,
+    typer.Option("--job", help="Lifecycle job run on each scope after ingest (repeat, in order)"),
+]
+
 
 def _settings(embedder: str | None) -> Settings:
     settings = Settings()
@@ -91,6 +96,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         embedder: Embedder = None,
         progress: Progress = True,
         exclude: Exclude = None,
+        job: Jobs = None,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
@@ -98,6 +104,9 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         _check_choice("extract", extract, ("off", "sync", "async"))
         options["ks"] = options.pop("k")
         options["exclude"] = tuple(exclude or ())
+        options["jobs"] = tuple(options.pop("job") or ())
+        for job_kind in options["jobs"]:
+            _check_choice("job", job_kind, ("consolidate", "compress", "forget"))
         _evaluate(kind, **options)
 
     command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file."

@@ -35,14 +35,13 @@ import typer
 from memsvc.evals.cache import DEFAULT_CACHE_DIR, embedding_cache_path
 from memsvc.evals.loaders import Dataset, Haystack, load
 from memsvc.evals.report import git_info, machine_info
-from memsvc.evals.systems import ingest_haystack
+from memsvc.evals.systems import ingest_haystack, wait_job
 from tqdm import tqdm
 
 from memsvc import Memory, Settings
 from memsvc.schemas import JobOut, StatsOut
 
 SECTION = "## Lifecycle jobs"
-FINISHED = ("succeeded", "failed", "cancelled")
 
 
 @dataclass(slots=True)
@@ -127,7 +126,9 @@ def _jobs(memory: Memory, user: str, results: list[KindResult]) -> None:
             [newest] = memory.list(user_id=user, limit=1).items
             last = newest.created_at
             params["now"] = (last + timedelta(days=extra["later_days"])).isoformat()
-        job = _wait(memory, memory.create_job(kind, user_id=user, params=params, dry_run=dry_run))
+        job = wait_job(
+            memory, memory.create_job(kind, user_id=user, params=params, dry_run=dry_run)
+        )
         result.add(job, _units_read(kind, before.by_granularity_status, job), keys)
 
 
@@ -135,13 +136,6 @@ def _units_read(kind: str, counts: dict[str, dict[str, int]], job: JobOut) -> in
     if kind == "compress":
         return sum(counts.get(g, {}).get("active", 0) for g in ("turn", "session"))
     return int(job.counts.get("scanned", 0))
-
-
-def _wait(memory: Memory, job: JobOut) -> JobOut:
-    while job.status not in FINISHED:
-        time.sleep(0.02)
-        job = memory.get_job(job.id)
-    return job
 
 
 def _report(

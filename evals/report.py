@@ -216,7 +216,16 @@ def _header(data: dict[str, Any]) -> list[str]:
         + ")",
         "- latency: eval runs read question embeddings from the cache; `memsvc bench` "
         "measures search with query embedding.",
+        *_jobs_line(data),
     ]
+
+
+def _jobs_line(data: dict[str, Any]) -> list[str]:
+    jobs = data["config"].get("jobs") or ()
+    if not jobs:
+        return []
+    spent = data["ingest"].get("job_seconds", 0.0)
+    return [f"- lifecycle jobs after each scope's ingest: {', '.join(jobs)} ({spent:.1f} s)"]
 
 
 def _has(systems: dict[str, Any], metric: str) -> bool:

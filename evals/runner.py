@@ -27,6 +27,7 @@ from memsvc.evals.systems import (
     MemoryAPI,
     SystemRun,
     ingest_haystack,
+    run_job,
     search_baselines,
     search_memsvc,
 )
@@ -54,6 +55,8 @@ class RunConfig:
     mode: Literal["auto", "all", "turn"] = "auto"
     exclude: tuple[str, ...] = ()  # retrievers left out of memsvc's route (ablations)
     extract: Literal["off", "sync", "async"] = "off"
+    # Lifecycle jobs run on each scope after its ingest, in order (e.g. compress).
+    jobs: tuple[str, ...] = ()
     cache_dir: Path = DEFAULT_CACHE_DIR
     url: str | None = None
     api_key: str | None = None
@@ -71,6 +74,7 @@ class IngestStats:
     scopes_reused: int = 0
     turns_ingested: int = 0
     seconds: float = 0.0
+    job_seconds: float = 0.0  # of `seconds`, spent in the lifecycle jobs after ingest
     database: str | None = None
 
 
@@ -206,6 +210,8 @@ def _open_memory(
             "extraction": settings.extraction.model_dump() if config.extract != "off" else None,
             "memsvc": memsvc.__version__,
             "format": INGEST_FORMAT,
+            # Only when set, so scopes ingested before jobs existed keep their hash.
+            **({"jobs": list(config.jobs)} if config.jobs else {}),
         }
     )
     folder = config.cache_dir / "scopes" / f"{dataset.name}-{key}"
@@ -241,6 +247,10 @@ def _ingest(
         for haystack in todo:
             began = time.perf_counter()
             turns = ingest_haystack(memory, haystack, config.extract, bar.update)
+            jobs_began = time.perf_counter()
+            for kind in config.jobs:
+                run_job(memory, kind, haystack.scope_id)
+            stats.job_seconds += time.perf_counter() - jobs_began
             if ledger:  # only now is the scope complete
                 ledger.mark(haystack.scope_id, turns, time.perf_counter() - began)
             stats.scopes_ingested += 1

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from memsvc import Memory, MemoryClient, SearchResult, Unit
 from memsvc.embedding import CachedEmbedder
+from memsvc.schemas import JobOut
 
 MAX_MESSAGES_PER_ADD = 500  # below the service's default limit of 1,000
 
@@ -79,6 +80,25 @@ def ingest_haystack(
         if on_session:
             on_session(len(messages))
     return turns
+
+
+JOB_FINISHED = ("succeeded", "failed", "cancelled")
+
+
+def wait_job(memory: MemoryAPI, job: JobOut) -> JobOut:
+    while job.status not in JOB_FINISHED:
+        time.sleep(0.02)
+        job = memory.get_job(job.id)
+    return job
+
+
+def run_job(memory: MemoryAPI, kind: str, user_id: str, **options: Any) -> JobOut:
+    """Queue a lifecycle job for a user scope and wait for it (`RuntimeError` unless it
+    succeeded: an evaluation on half-compressed scopes would measure nothing)."""
+    job = wait_job(memory, memory.create_job(kind, user_id=user_id, **options))
+    if job.status != "succeeded":
+        raise RuntimeError(f"{kind} job {job.id} on {user_id} {job.status}: {job.error}")
+    return job
 
 
 def hits_from_sdk(result: SearchResult, sessions: dict[str, str]) -> list[RankedHit]:

@@ -13,6 +13,7 @@ from memsvc.evals.loaders import load
 from memsvc.evals.report import write_reports
 from memsvc.evals.runner import RunConfig, RunResult, run
 
+from memsvc import Memory
 from memsvc.settings import Settings
 from tests.llm_server import ScriptedLLMServer, json_reply, text
 
@@ -169,6 +170,40 @@ def test_second_run_reuses_ingested_scopes_and_embeddings(tmp_path: Path) -> Non
     assert second.counts["texts_embedded"] == 0
     assert not second.cold
     assert second.summaries["memsvc"].overall == first.summaries["memsvc"].overall
+
+
+def test_jobs_after_ingest_compress_each_scope_in_its_own_scope_database(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    plain = _run(tmp_path, "longmemeval", data)
+    config = RunConfig(
+        kind="longmemeval",
+        data=data,
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        settings=_settings(tmp_path),
+        jobs=("compress",),
+    )
+    compressed = run(config)
+    assert compressed.ingest.scopes_ingested == 3  # not the scopes of the plain run
+    assert compressed.ingest.database != plain.ingest.database
+    assert compressed.ingest.job_seconds > 0
+    memory = Memory(
+        _settings(tmp_path).model_copy(
+            update={
+                "database_url": f"sqlite:///{compressed.ingest.database}/memsvc.db",
+                "data_dir": Path(str(compressed.ingest.database)),
+            }
+        )
+    )
+    try:
+        [question] = [q for q in compressed.questions if not q.excluded][:1]
+        sessions = memory.list(user_id=question.scope_id, granularities=["session"]).items
+        assert sessions and all(s.attributes.get("summary") for s in sessions)
+    finally:
+        memory.close()
 
 
 def test_locomo_pipeline_scores_evidence_and_excludes_adversarial(tmp_path: Path) -> None:
