@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from memsvc.evals.extraction_speed import extract_haystack
 from memsvc.evals.loaders import load
 from memsvc.evals.report import write_reports
 from memsvc.evals.runner import RunConfig, RunResult, run
+from memsvc.operations.extract.rules import RulesExtractor
 
 from memsvc import Memory
 from memsvc.settings import Settings
@@ -298,3 +300,13 @@ def test_cli_runs_an_evaluation_and_writes_the_report(
     assert report["counts"]["questions"] == 2
     assert set(report["systems"]) == {"memsvc"}
     assert report["config"]["embedder_model"] == "hash-64"
+
+
+def test_extraction_speed_extracts_each_session_as_one_batch(tmp_path: Path) -> None:
+    data = tmp_path / "locomo.json"
+    _write_locomo(data)
+    haystack = load(data, "locomo").haystacks["conv-x"]
+    results = extract_haystack(RulesExtractor(), haystack)
+    assert len(results) == 2  # one batch per session
+    facts = [f.text for f in results[0].facts]
+    assert any("Alice" in text and "pottery" in text for text in facts)
