@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from memsvc.evals.loaders import Haystack, load
+from memsvc.evals.loaders import Haystack, Kind, load
 from memsvc.operations.extract.rules import RulesExtractor
 from memsvc.operations.extract.types import ExtractionContext, ExtractionResult
 from tqdm import tqdm
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--kind", choices=("locomo", "longmemeval"), default=None)
     args = parser.parse_args()
-    kind = args.kind or ("locomo" if "locomo" in args.data.name else "longmemeval")
+    kind: Kind = args.kind or ("locomo" if "locomo" in args.data.name else "longmemeval")
     dataset = load(args.data, kind)
     floor = Settings().extraction.min_confidence
     extractor = RulesExtractor()
