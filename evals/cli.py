@@ -50,6 +50,11 @@ Jobs = Annotated[
     typer.Option("--job", help="Lifecycle job run on each scope after ingest (repeat, in order)"),
 ]
 
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="Only questions of this type, after --sample (repeat)"),
+]
+
 
 def _settings(embedder: str | None) -> Settings:
     settings = Settings()
@@ -97,6 +102,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         progress: Progress = True,
         exclude: Exclude = None,
         job: Jobs = None,
+        qtype: Types = None,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
@@ -105,6 +111,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         options["ks"] = options.pop("k")
         options["exclude"] = tuple(exclude or ())
         options["jobs"] = tuple(options.pop("job") or ())
+        options["types"] = tuple(options.pop("qtype") or ())
         for job_kind in options["jobs"]:
             _check_choice("job", job_kind, ("consolidate", "compress", "forget"))
         _evaluate(kind, **options)

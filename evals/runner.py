@@ -51,6 +51,8 @@ class RunConfig:
     ks: tuple[int, ...] = DEFAULT_KS
     sample: int | None = None
     seed: int = 0
+    # Only these question types (after sampling, so a sample's subset keeps its questions).
+    types: tuple[str, ...] = ()
     search_k: int = 100
     mode: Literal["auto", "all", "turn"] = "auto"
     exclude: tuple[str, ...] = ()  # retrievers left out of memsvc's route (ablations)
@@ -153,9 +155,12 @@ def _counts(
 
 
 def _select(dataset: Dataset, config: RunConfig) -> list[Question]:
+    questions = list(dataset.questions)
     if config.sample:
-        return stratified_sample(dataset.questions, config.sample, config.seed)
-    return list(dataset.questions)
+        questions = stratified_sample(questions, config.sample, config.seed)
+    if config.types:
+        questions = [q for q in questions if q.qtype in config.types]
+    return questions
 
 
 def _summary(kind: Kind, questions: list[Question], system: SystemRun, ks: tuple[int, ...]):

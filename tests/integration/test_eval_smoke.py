@@ -161,6 +161,24 @@ def test_longmemeval_pipeline_writes_json_markdown_and_plots(tmp_path: Path) -> 
     assert any(p.suffix == ".png" and "per_type" in p.name for p in paths.values())
 
 
+def test_type_filter_keeps_only_that_question_type(tmp_path: Path) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    every = load(data, "longmemeval").questions
+    wanted = every[0].qtype
+    config = RunConfig(
+        kind="longmemeval",
+        data=data,
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        settings=_settings(tmp_path),
+        types=(wanted,),
+    )
+    result = run(config)
+    assert result.questions and {q.qtype for q in result.questions} == {wanted}
+    assert len(result.questions) == sum(1 for q in every if q.qtype == wanted) < len(every)
+
+
 def test_second_run_reuses_ingested_scopes_and_embeddings(tmp_path: Path) -> None:
     data = tmp_path / "lme.json.gz"
     _write_lme(data)
