@@ -35,6 +35,7 @@ from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.meta import instance_id
 from memsvc.stores.migrate import upgrade
+from memsvc.stores.statistics import PlannerStatistics
 from memsvc.stores.uow import UnitOfWorkFactory
 from memsvc.tokens import TokenCounter
 
@@ -79,8 +80,10 @@ def build(
     url = settings.resolved_database_url
     write = make_engine(url, immediate=True)
     read = make_engine(url)
+    statistics = PlannerStatistics(write, read)
     if migrate:
         upgrade(write)
+        statistics.refresh()
     cached = (
         CachedEmbedder(embedder, None)
         if embedder is not None
@@ -105,6 +108,7 @@ def build(
         graph=GraphService(uow),
         limits=settings.limits,
         lifecycle=lifecycle,
+        after_write=statistics.after_write,
     )
     if settings.jobs.run_in_process:
         runner.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 
 from memsvc.domain import (
     AddCommand,
@@ -45,6 +46,7 @@ class MemoryService:
         graph: GraphService,
         limits: LimitSettings,
         lifecycle: Lifecycle | None = None,
+        after_write: Callable[[int], None] | None = None,
     ) -> None:
         self._uow = uow
         self._ingestor = ingestor
@@ -55,6 +57,8 @@ class MemoryService:
         self.graph = graph
         self._limits = limits
         self._lifecycle = lifecycle
+        # Hears how many units each add created (the store keeps its planner statistics).
+        self._after_write = after_write
 
     def add(self, cmd: AddCommand) -> AddResult:
         """Store messages as turns of a session (created when absent); idempotent. Then
@@ -71,6 +75,8 @@ class MemoryService:
             result.extraction = "queued"
         if self._lifecycle is not None and result.created:
             self._lifecycle.after_add(scope)  # threshold triggers (off unless configured)
+        if self._after_write is not None:
+            self._after_write(result.created)
         return result
 
     def extract(self, scope: Scope) -> dict[str, object]:
