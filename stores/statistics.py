@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 
 logger = logging.getLogger(__name__)
 MIN_ROWS = 2_000  # below this any plan is fast; stats would only churn
-ANALYSIS_LIMIT = 1_000  # rows sampled per index: bounded cost, plans as good as a full scan
+ANALYSIS_LIMIT = 1_000  # rows sampled per index: a bounded cost, enough to rank the indexes
 
 
 class PlannerStatistics:
