@@ -18,7 +18,7 @@ import typer
 from memsvc.evals.cache import DEFAULT_CACHE_DIR
 from memsvc.evals.loaders import Kind
 from memsvc.evals.metrics import DEFAULT_KS
-from memsvc.evals.report import HEADLINES, git_info
+from memsvc.evals.report import HEADLINES, git_info, latency_stats
 from memsvc.evals.runner import RunConfig, run
 
 from memsvc.settings import Settings
@@ -71,14 +71,10 @@ def ablate(config: RunConfig) -> list[Row]:
                 list(excluded),
                 dict(summary.overall),
                 {t: dict(v) for t, v in summary.by_type.items()},
-                _p50(result.systems["memsvc"].latencies_ms),
+                latency_stats(result.systems["memsvc"].latencies_ms).get("p50", 0.0),
             )
         )
     return rows
-
-
-def _p50(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2] if values else 0.0
 
 
 def to_markdown(kind: str, rows: list[Row], command: str) -> str:

@@ -46,7 +46,6 @@ def new_row(unit: MemoryUnit, dedupe_key: str | None) -> UnitRow:
 
 def row_values(unit: MemoryUnit, dedupe_key: str | None) -> dict[str, Any]:
     """The column values of a new row for `unit` (for ORM objects and bulk inserts alike)."""
-    p = unit.provenance
     return {
         "id": unit.id,
         "tenant_id": unit.scope.tenant_id,
@@ -57,6 +56,14 @@ def row_values(unit: MemoryUnit, dedupe_key: str | None) -> dict[str, Any]:
         "granularity": unit.granularity.value,
         "created_at": unit.created_at,
         "dedupe_key": dedupe_key,
+        **mutable_values(unit),
+    }
+
+
+def mutable_values(unit: MemoryUnit) -> dict[str, Any]:
+    """The column values of every field that may change after creation."""
+    p = unit.provenance
+    return {
         "content": unit.content,
         "attributes": dict(unit.attributes),
         "occurred_at": unit.occurred_at,
@@ -81,22 +88,5 @@ def row_values(unit: MemoryUnit, dedupe_key: str | None) -> dict[str, Any]:
 
 def copy_mutable(unit: MemoryUnit, row: UnitRow) -> None:
     """Copy every field that may change after creation from the unit onto the row."""
-    row.content = unit.content
-    row.attributes = dict(unit.attributes)
-    row.occurred_at = unit.occurred_at
-    row.valid_from = unit.valid_from
-    row.valid_to = unit.valid_to
-    row.updated_at = unit.updated_at
-    row.last_accessed_at = unit.last_accessed_at
-    row.access_count = unit.access_count
-    row.status = unit.status.value
-    row.importance = unit.importance
-    row.strength = unit.strength
-    row.pinned = unit.pinned
-    row.version = unit.version
-    row.superseded_by = unit.superseded_by
-    row.origin = unit.provenance.origin.value
-    row.producer = unit.provenance.producer
-    row.confidence = unit.provenance.confidence
-    row.actor = unit.provenance.actor
-    row.sources = list(unit.provenance.sources)
+    for name, value in mutable_values(unit).items():
+        setattr(row, name, value)

@@ -123,13 +123,16 @@ def _settings(tmp_path: Path, llm_url: str | None = None) -> Settings:
     )
 
 
-def _run(tmp_path: Path, kind: str, data: Path, llm_url: str | None = None) -> RunResult:
+def _run(
+    tmp_path: Path, kind: str, data: Path, llm_url: str | None = None, **options: Any
+) -> RunResult:
     config = RunConfig(
         kind=kind,  # type: ignore[arg-type]
         data=data,
         cache_dir=tmp_path / "cache",
         progress=False,
         settings=_settings(tmp_path, llm_url),
+        **options,
     )
     return run(config)
 
@@ -166,15 +169,7 @@ def test_type_filter_keeps_only_that_question_type(tmp_path: Path) -> None:
     _write_lme(data)
     every = load(data, "longmemeval").questions
     wanted = every[0].qtype
-    config = RunConfig(
-        kind="longmemeval",
-        data=data,
-        cache_dir=tmp_path / "cache",
-        progress=False,
-        settings=_settings(tmp_path),
-        types=(wanted,),
-    )
-    result = run(config)
+    result = _run(tmp_path, "longmemeval", data, types=(wanted,))
     assert result.questions and {q.qtype for q in result.questions} == {wanted}
     assert len(result.questions) == sum(1 for q in every if q.qtype == wanted) < len(every)
 
@@ -198,15 +193,7 @@ def test_jobs_after_ingest_compress_each_scope_in_its_own_scope_database(
     data = tmp_path / "lme.json.gz"
     _write_lme(data)
     plain = _run(tmp_path, "longmemeval", data)
-    config = RunConfig(
-        kind="longmemeval",
-        data=data,
-        cache_dir=tmp_path / "cache",
-        progress=False,
-        settings=_settings(tmp_path),
-        jobs=("compress",),
-    )
-    compressed = run(config)
+    compressed = _run(tmp_path, "longmemeval", data, jobs=("compress",))
     assert compressed.ingest.scopes_ingested == 3  # not the scopes of the plain run
     assert compressed.ingest.database != plain.ingest.database
     assert compressed.ingest.job_seconds > 0
