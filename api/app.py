@@ -8,15 +8,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from memsvc.api import errors, routes_more
+from fastapi.routing import APIRoute
+from memsvc.api import errors, openapi
 from memsvc.api.limits import BodyLimitMiddleware
-from memsvc.api.routes import router
+from memsvc.api.ratelimit import RateLimiter
+from memsvc.api.routes import ERRORS, ROUTERS
 
 from memsvc import __version__
 from memsvc.bootstrap import Container, build
 from memsvc.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's operationId is its function's name (add, search, list_memories, ...): the
+    method name a client generated from the schema will have, as in the Python SDK."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -39,9 +47,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Long-term memory for AI agents: typed memory units with provenance, "
         "routed multi-granularity retrieval and lifecycle jobs.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    app.state.rate_limiter = RateLimiter(settings.auth.rate_per_s, settings.auth.rate_burst)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     errors.install(app)
-    app.include_router(router)
-    app.include_router(routes_more.router)
+    for router in ROUTERS:
+        app.include_router(router, responses=ERRORS)
+    openapi.install(app, settings.limits)
     return app

@@ -1,38 +1,29 @@
-"""FastAPI dependencies: the service facade and the calling principal (API key -> tenant)."""
+"""FastAPI dependencies: the service facade and the calling principal (API key -> tenant).
+Every route depends on `principal`, which also spends the key's rate-limit token."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from memsvc.api.ratelimit import RateLimiter
 
-from memsvc.bootstrap import Container
-from memsvc.domain.errors import AuthError
-from memsvc.handlers import Principal
+from memsvc.domain.auth import Principal
 from memsvc.service import MemoryService
 
 
-def container(request: Request) -> Container:
-    return request.app.state.container
-
-
 def service(request: Request) -> MemoryService:
-    return container(request).service
+    return request.app.state.container.service
 
 
 def principal(request: Request) -> Principal:
-    """The tenant of the request's API key. With no active keys at all the server is in
-    single-tenant dev mode (it then only listens on loopback; see `memsvc serve`)."""
-    box = container(request)
-    raw = _raw_key(request)
-    if raw:
-        key = box.keys.resolve(raw)
-        if key is None:
-            raise AuthError("unknown or revoked API key")
-        return Principal(key.tenant_id, key.id, key.role)
-    if box.keys.any_active():
-        raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
-    return Principal(box.settings.default_tenant, None, "admin")
+    """Who calls: the principal of the request's API key (dev mode: the default tenant's
+    admin, decided once at start), within its rate limit."""
+    who = service(request).authenticate(_raw_key(request))
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.spend(who.key_id or "dev")
+    request.state.tenant_id = who.tenant_id  # for the request log
+    return who
 
 
 def _raw_key(request: Request) -> str | None:
@@ -44,4 +35,3 @@ def _raw_key(request: Request) -> str | None:
 
 ServiceDep = Annotated[MemoryService, Depends(service)]
 PrincipalDep = Annotated[Principal, Depends(principal)]
-ContainerDep = Annotated[Container, Depends(container)]

@@ -10,20 +10,26 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from memsvc.domain.errors import MemsvcError
+from memsvc.domain.errors import MemsvcError, RateLimitedError
 
 logger = logging.getLogger(__name__)
 
 
 def error_response(
-    status: int, kind: str, message: str, field: str | None = None, details: Any = None
+    status: int,
+    kind: str,
+    message: str,
+    field: str | None = None,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": kind, "message": message}
     if field:
         body["field"] = field
     if details is not None:
         body["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
@@ -49,7 +55,10 @@ def install(app: FastAPI) -> None:
     async def _memsvc(_: Request, exc: MemsvcError) -> JSONResponse:
         if exc.status_code >= 500:
             logger.error("%s: %s", type(exc).__name__, exc.message)
-        return error_response(exc.status_code, _kind(exc), exc.message, exc.field)
+        headers = None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(exc.status_code, _kind(exc), exc.message, exc.field, None, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -58,6 +67,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # FastAPI's answer to a body it cannot decode (not UTF-8, or not the declared type).
+            return error_response(
+                422,
+                "validation",
+                "the request body could not be read: send UTF-8 JSON with "
+                "'Content-Type: application/json'",
+                "body",
+            )
         return error_response(exc.status_code, "http", str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -11,10 +11,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from memsvc.checks import InputChecks
 from memsvc.domain.jobs import JobHandler
 from memsvc.domain.ports import Embedder
 from memsvc.embedding import CachedEmbedder, build_embedder
 from memsvc.llm import OpenAICompatibleLLM, build_llm
+from memsvc.operations.auth import Authenticator
 from memsvc.operations.decide import FactDecider
 from memsvc.operations.derive import DerivedWriter
 from memsvc.operations.editing import Editor
@@ -27,7 +29,7 @@ from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import Lifecycle
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
-from memsvc.service import MemoryService
+from memsvc.service import MemoryService, ServiceParts
 from memsvc.settings import JobSettings, Settings
 from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
@@ -35,6 +37,7 @@ from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.meta import instance_id
 from memsvc.stores.migrate import upgrade
+from memsvc.stores.readiness import readiness
 from memsvc.stores.statistics import PlannerStatistics
 from memsvc.stores.uow import UnitOfWorkFactory
 from memsvc.tokens import TokenCounter
@@ -98,7 +101,8 @@ def build(
     runner = _runner(settings.jobs, write, handlers)
     job_service = JobService(uow, runner, frozenset(handlers))
     lifecycle.bind(job_service, runner.store.tenants, runner.stopping)
-    service = MemoryService(
+    keys = KeyRepository(write)
+    parts = ServiceParts(
         uow=uow,
         ingestor=Ingestor(uow, cached),
         editor=Editor(uow, cached),
@@ -106,10 +110,13 @@ def build(
         extraction=extraction,
         jobs=job_service,
         graph=GraphService(uow),
-        limits=settings.limits,
         lifecycle=lifecycle,
+        checks=InputChecks(settings.limits),
+        auth=Authenticator(keys, settings.default_tenant, _dev_mode(settings, keys)),
+        readiness=lambda: {**readiness(read), "embedder": cached.name},
         after_write=statistics.after_write,
     )
+    service = MemoryService(parts)
     if settings.jobs.run_in_process:
         runner.start()
         lifecycle.start_scheduler()
@@ -120,13 +127,20 @@ def build(
         cached,
         index,
         uow,
-        KeyRepository(write),
+        keys,
         runner,
         service,
         llm,
         tokens,
         lifecycle=lifecycle,
     )
+
+
+def _dev_mode(settings: Settings, keys: KeyRepository) -> bool:
+    """Whether requests without a key are served (as the default tenant): decided here, once."""
+    if settings.auth.mode == "auto":
+        return not keys.any_active()
+    return settings.auth.mode == "dev"
 
 
 def _runner(jobs: JobSettings, engine: Engine, handlers: dict[str, JobHandler]) -> InProcessRunner:

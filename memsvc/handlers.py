@@ -4,11 +4,10 @@ One handler per operation, so HTTP and in-process callers get identical behaviou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pydantic import BaseModel, Field
 
 from memsvc import domain as d
+from memsvc.domain.auth import NewKey, Principal
 from memsvc.schemas import (
     AddRequest,
     AddResult,
@@ -30,17 +29,10 @@ from memsvc.schemas import (
     Unit,
     UnitPage,
     UpdateRequest,
+    limit,
 )
+from memsvc.schemas.admin import KeyCreated, KeyOut, KeyRequest
 from memsvc.service import MemoryService
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: the tenant every store query is scoped to, and the key (the actor)."""
-
-    tenant_id: str
-    key_id: str | None = None
-    role: str = "admin"
 
 
 class ListParams(BaseModel):
@@ -50,24 +42,25 @@ class ListParams(BaseModel):
     granularities: list[GranularityName] | None = None
     statuses: list[StatusName] | None = Field(None, description="Default: active only.")
     cursor: str | None = None
-    limit: int = Field(50, ge=1, le=1000)
+    limit: int = Field(50, ge=1, json_schema_extra=limit("max_page"))
 
 
 def add(svc: MemoryService, who: Principal, body: AddRequest) -> AddResult:
-    return AddResult.from_domain(svc.add(body.to_command(who.tenant_id, who.key_id)))
+    who.require("writer")
+    return AddResult.from_domain(svc.add(body.to_command(who)))
 
 
 def search(svc: MemoryService, who: Principal, body: SearchRequest) -> SearchResult:
-    return SearchResult.from_domain(svc.search(body.to_query(who.tenant_id)))
+    return SearchResult.from_domain(svc.search(body.to_query(who)))
 
 
 def get(svc: MemoryService, who: Principal, unit_id: str) -> Unit:
-    return Unit.from_domain(svc.get(who.tenant_id, unit_id))
+    return Unit.from_domain(svc.get(who.tenancy, unit_id))
 
 
 def list_units(svc: MemoryService, who: Principal, params: ListParams) -> UnitPage:
     query = d.ListQuery(
-        scope=d.Scope(who.tenant_id, params.user_id, params.agent_id, params.session_id),
+        scope=who.scope(params.user_id, params.agent_id, params.session_id),
         granularities=tuple(d.Granularity(g) for g in params.granularities)
         if params.granularities
         else None,
@@ -81,45 +74,51 @@ def list_units(svc: MemoryService, who: Principal, params: ListParams) -> UnitPa
 
 
 def update(svc: MemoryService, who: Principal, unit_id: str, body: UpdateRequest) -> Unit:
-    return Unit.from_domain(svc.update(who.tenant_id, unit_id, body.to_command(who.key_id)))
+    who.require("writer")
+    return Unit.from_domain(svc.update(who.tenancy, unit_id, body.to_command(who.key_id)))
 
 
 def delete(
     svc: MemoryService, who: Principal, unit_id: str, hard: bool, cascade: bool
 ) -> DeleteResult:
-    result = svc.delete(who.tenant_id, unit_id, hard=hard, cascade=cascade, actor=who.key_id)
+    who.require("writer")
+    result = svc.delete(who.tenancy, unit_id, hard=hard, cascade=cascade, actor=who.key_id)
     return DeleteResult(deleted=result.deleted, hard=result.hard)
 
 
 def history(svc: MemoryService, who: Principal, unit_id: str) -> list[HistoryEntry]:
-    return [HistoryEntry.from_domain(e) for e in svc.history(who.tenant_id, unit_id)]
+    return [HistoryEntry.from_domain(e) for e in svc.history(who.tenancy, unit_id)]
 
 
 def provenance(svc: MemoryService, who: Principal, unit_id: str, depth: int) -> Provenance:
-    return Provenance.from_domain(svc.provenance(who.tenant_id, unit_id, depth))
+    return Provenance.from_domain(svc.provenance(who.tenancy, unit_id, depth))
 
 
 def create_job(svc: MemoryService, who: Principal, body: JobRequest) -> JobOut:
-    job = svc.create_job(body.scope(who.tenant_id), body.kind, body.params, body.dry_run)
+    who.require("writer")
+    scope = who.scope(body.user_id, body.agent_id, body.session_id)
+    job = svc.create_job(scope, body.kind, body.params, body.dry_run)
     return JobOut.from_domain(job)
 
 
 def list_jobs(
     svc: MemoryService, who: Principal, kind: str | None, status: str | None, limit: int
 ) -> list[JobOut]:
-    return [JobOut.from_domain(j) for j in svc.jobs.list(who.tenant_id, kind, status, limit)]
+    return [JobOut.from_domain(j) for j in svc.list_jobs(who.tenancy, kind, status, limit)]
 
 
 def get_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
-    return JobOut.from_domain(svc.jobs.get(who.tenant_id, job_id))
+    return JobOut.from_domain(svc.get_job(who.tenancy, job_id))
 
 
 def cancel_job(svc: MemoryService, who: Principal, job_id: str) -> JobOut:
-    return JobOut.from_domain(svc.jobs.cancel(who.tenant_id, job_id))
+    who.require("writer")
+    return JobOut.from_domain(svc.cancel_job(who.tenancy, job_id))
 
 
 def revert_job(svc: MemoryService, who: Principal, job_id: str) -> RevertOut:
-    result = svc.revert_job(who.tenant_id, job_id, who.key_id)
+    who.require("writer")
+    result = svc.revert_job(who.tenancy, job_id, who.key_id)
     return RevertOut(
         job=JobOut.from_domain(result.job), restored=result.restored, removed=result.removed
     )
@@ -128,18 +127,18 @@ def revert_job(svc: MemoryService, who: Principal, job_id: str) -> RevertOut:
 def stats(
     svc: MemoryService, who: Principal, user_id: str | None, agent_id: str | None
 ) -> StatsOut:
-    return StatsOut.from_domain(svc.stats(d.Scope(who.tenant_id, user_id, agent_id)))
+    return StatsOut.from_domain(svc.stats(who.scope(user_id, agent_id)))
 
 
 def entities(
     svc: MemoryService, who: Principal, user_id: str | None, name: str | None, limit: int
 ) -> list[Unit]:
-    scope = d.Scope(who.tenant_id, user_id)
-    return [Unit.from_domain(e) for e in svc.graph.entities(scope, name, limit)]
+    scope = who.scope(user_id)
+    return [Unit.from_domain(e) for e in svc.entities(scope, name, limit)]
 
 
 def entity(svc: MemoryService, who: Principal, entity_id: str) -> EntityOut:
-    view = svc.graph.entity(who.tenant_id, entity_id)
+    view = svc.entity(who.tenancy, entity_id)
     return EntityOut(
         entity=Unit.from_domain(view.entity),
         outgoing=[Unit.from_domain(u) for u in view.outgoing],
@@ -148,7 +147,7 @@ def entity(svc: MemoryService, who: Principal, entity_id: str) -> EntityOut:
 
 
 def neighbours(svc: MemoryService, who: Principal, entity_id: str, depth: int) -> Neighbourhood:
-    found = svc.graph.neighbours(who.tenant_id, entity_id, depth)
+    found = svc.neighbours(who.tenancy, entity_id, depth)
     return Neighbourhood(
         entities=[Unit.from_domain(u) for u in found.entities],
         relations=[Unit.from_domain(u) for u in found.relations],
@@ -158,7 +157,23 @@ def neighbours(svc: MemoryService, who: Principal, entity_id: str, depth: int) -
 def record_outcome(
     svc: MemoryService, who: Principal, procedure_id: str, body: OutcomeRequest
 ) -> Unit:
-    unit = svc.graph.record_outcome(
-        who.tenant_id, procedure_id, body.outcome, body.notes, who.key_id
-    )
+    who.require("writer")
+    unit = svc.record_outcome(who.tenancy, procedure_id, body.outcome, body.notes, who.key_id)
     return Unit.from_domain(unit)
+
+
+def create_key(svc: MemoryService, who: Principal, body: KeyRequest) -> KeyCreated:
+    who.require("admin")
+    new = NewKey(who.tenant_id, body.role, body.name, body.user_id, body.agent_id)
+    key, secret = svc.create_key(new)
+    return KeyCreated(key=KeyOut.model_validate(key, from_attributes=True), secret=secret)
+
+
+def list_keys(svc: MemoryService, who: Principal) -> list[KeyOut]:
+    who.require("admin")
+    return [KeyOut.model_validate(k, from_attributes=True) for k in svc.list_keys(who.tenant_id)]
+
+
+def revoke_key(svc: MemoryService, who: Principal, key_id: str) -> KeyOut:
+    who.require("admin")
+    return KeyOut.model_validate(svc.revoke_key(who.tenant_id, key_id), from_attributes=True)

@@ -45,6 +45,18 @@ class LimitSettings(BaseModel):
     max_page: int = Field(500, ge=1)
 
 
+class AuthSettings(BaseModel):
+    """API keys. `mode` is decided once, at start: "auto" runs single-tenant dev mode (no key
+    needed, loopback only) when no active key exists then, and requires keys otherwise; "keys"
+    always requires them; "dev" never does. A server that started with keys never falls back
+    to dev mode, whatever happens to the keys later."""
+
+    mode: Literal["auto", "keys", "dev"] = "auto"
+    # Per-key token bucket: sustained requests per second and the burst above it (0: off).
+    rate_per_s: float = Field(50.0, ge=0)
+    rate_burst: int = Field(200, ge=1)
+
+
 class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     candidates: int = Field(100, ge=1)  # per retriever list before fusion
@@ -142,6 +154,7 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LLMSettings = LLMSettings()
     limits: LimitSettings = LimitSettings()
+    auth: AuthSettings = AuthSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     jobs: JobSettings = JobSettings()
     extraction: ExtractionSettings = ExtractionSettings()

@@ -23,6 +23,7 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
+from memsvc.domain.auth import TenantRef
 from memsvc.domain.ports import Embedder
 
 MAX_WALK = 10_000  # units visited by one provenance walk or cascade
@@ -78,14 +79,14 @@ class Editor:
         self._uow = uow
         self._embedder = embedder
 
-    def update(self, tenant_id: str, unit_id: str, cmd: UpdateCommand) -> MemoryUnit:
-        with self._uow(tenant_id, write=False) as uow:
+    def update(self, tenant: TenantRef, unit_id: str, cmd: UpdateCommand) -> MemoryUnit:
+        with self._uow(tenant, write=False) as uow:
             current = uow.units.get(unit_id)
         _check_editable(current, cmd)
         vector = None
         if cmd.content is not None and cmd.content != current.content:
             vector = self._embedder.embed_batch([cmd.content])[0]
-        with self._uow(tenant_id) as uow:
+        with self._uow(tenant) as uow:
             unit = uow.units.get(unit_id)
             before = unit.snapshot()
             _apply(unit, cmd)
@@ -100,7 +101,7 @@ class Editor:
 
     def delete(
         self,
-        tenant_id: str,
+        tenant: TenantRef,
         unit_id: str,
         *,
         hard: bool = False,
@@ -108,7 +109,7 @@ class Editor:
         actor: str | None = None,
         reason: str | None = None,
     ) -> DeleteResult:
-        with self._uow(tenant_id) as uow:
+        with self._uow(tenant) as uow:
             root = uow.units.get(unit_id)
             targets = _cascade(uow, root) if cascade else [root]
             sessions: set[tuple[str | None, str | None, str | None]] = set()
@@ -117,12 +118,12 @@ class Editor:
                 if unit.granularity is Granularity.TURN:
                     sessions.add((unit.scope.user_id, unit.scope.agent_id, unit.scope.session_id))
             for user_id, agent_id, session_id in sessions:
-                refresh_session(uow, Scope(tenant_id, user_id, agent_id, session_id), actor)
+                refresh_session(uow, Scope(uow.tenant_id, user_id, agent_id, session_id), actor)
             uow.commit()
         return DeleteResult(deleted=[u.id for u in targets], hard=hard)
 
-    def provenance(self, tenant_id: str, unit_id: str, depth: int = 10) -> ProvenanceView:
-        with self._uow(tenant_id, write=False) as uow:
+    def provenance(self, tenant: TenantRef, unit_id: str, depth: int = 10) -> ProvenanceView:
+        with self._uow(tenant, write=False) as uow:
             root = uow.units.get(unit_id)
             up, up_edges = _walk(uow, root.id, depth, upward=True)
             down, down_edges = _walk(uow, root.id, depth, upward=False)

@@ -19,6 +19,7 @@ from memsvc.domain import (
     Scope,
     utcnow,
 )
+from memsvc.domain.auth import TenantRef
 
 
 @dataclass(slots=True)
@@ -47,16 +48,16 @@ class GraphService:
             found = [e for e in found if any(wanted in norm(str(n)) for n in _names(e))]
         return found[:limit]
 
-    def entity(self, tenant_id: str, entity_id: str) -> EntityView:
-        with self._uow(tenant_id, write=False) as uow:
+    def entity(self, tenant: TenantRef, entity_id: str) -> EntityView:
+        with self._uow(tenant, write=False) as uow:
             entity = _entity(uow.units.get(entity_id))
             outgoing = uow.units.relations_of(entity_id, "source_id")
             incoming = uow.units.relations_of(entity_id, "target_id")
         return EntityView(entity, outgoing, incoming)
 
-    def neighbours(self, tenant_id: str, entity_id: str, depth: int = 1) -> Neighbourhood:
+    def neighbours(self, tenant: TenantRef, entity_id: str, depth: int = 1) -> Neighbourhood:
         """Entities reachable over relations (either direction) within `depth` hops."""
-        with self._uow(tenant_id, write=False) as uow:
+        with self._uow(tenant, write=False) as uow:
             seen = {entity_id: _entity(uow.units.get(entity_id))}
             relations: dict[str, MemoryUnit] = {}
             frontier = {entity_id}
@@ -77,14 +78,14 @@ class GraphService:
 
     def record_outcome(
         self,
-        tenant_id: str,
+        tenant: TenantRef,
         procedure_id: str,
         outcome: Literal["success", "failure"],
         notes: str | None = None,
         actor: str | None = None,
     ) -> MemoryUnit:
         """Count one more success or failure of a procedure (a new version, with history)."""
-        with self._uow(tenant_id) as uow:
+        with self._uow(tenant) as uow:
             unit = uow.units.get(procedure_id)
             if unit.granularity is not Granularity.PROCEDURE:
                 raise ConflictError(

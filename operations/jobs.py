@@ -5,7 +5,9 @@ from __future__ import annotations
 from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Scope, ValidationError, new_id
+from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import Job, JobQueue
+from memsvc.jobparams import check_params
 
 
 class JobService:
@@ -21,25 +23,26 @@ class JobService:
             raise ValidationError(
                 f"unknown job kind {kind!r}; one of: {', '.join(sorted(self.kinds))}", field="kind"
             )
-        job = Job(id=new_id(), kind=kind, scope=scope, params=dict(params or {}), dry_run=dry_run)
+        checked = check_params(kind, dict(params or {}))
+        job = Job(id=new_id(), kind=kind, scope=scope, params=checked, dry_run=dry_run)
         with self._uow(scope.tenant_id) as uow:
             uow.jobs.add(job)
             uow.commit()
         self._queue.submit(job.id)
         return job
 
-    def get(self, tenant_id: str, job_id: str) -> Job:
-        with self._uow(tenant_id, write=False) as uow:
+    def get(self, tenant: TenantRef, job_id: str) -> Job:
+        with self._uow(tenant, write=False) as uow:
             return uow.jobs.get(job_id)
 
     def list(
-        self, tenant_id: str, kind: str | None = None, status: str | None = None, limit: int = 50
+        self, tenant: TenantRef, kind: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[Job]:
-        with self._uow(tenant_id, write=False) as uow:
+        with self._uow(tenant, write=False) as uow:
             return uow.jobs.list(kind, status, limit)
 
-    def cancel(self, tenant_id: str, job_id: str) -> Job:
-        with self._uow(tenant_id) as uow:
+    def cancel(self, tenant: TenantRef, job_id: str) -> Job:
+        with self._uow(tenant) as uow:
             job = uow.jobs.cancel(job_id)
             uow.commit()
         return job

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from memsvc.stores.tables import JobRow, UnitRow
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import ColumnElement, CursorResult, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from memsvc.domain import NotFoundError, Scope, utcnow
+from memsvc.domain.auth import TenantRef, as_tenancy
 from memsvc.domain.jobs import FINISHED, Job, JobStatus
 
 
@@ -61,15 +62,26 @@ def _scope_json(scope: Scope) -> dict[str, Any]:
 
 
 class JobRepository:
-    def __init__(self, session: Session, tenant_id: str) -> None:
-        if not tenant_id:
+    def __init__(self, session: Session, tenant: TenantRef) -> None:
+        self._tenancy = as_tenancy(tenant)
+        if not self._tenancy.tenant_id:
             raise ValueError("a tenant scope is required for every store operation")
         self._session = session
-        self.tenant_id = tenant_id
+        self.tenant_id = self._tenancy.tenant_id
+
+    def _mine(self) -> list[ColumnElement[bool]]:
+        """Jobs of this tenancy: the tenant's, and for a narrowed key only its user's or
+        agent's."""
+        out: list[ColumnElement[bool]] = [JobRow.tenant_id == self.tenant_id]
+        for name in ("user_id", "agent_id"):
+            value = getattr(self._tenancy, name)
+            if value is not None:
+                out.append(JobRow.scope[name].as_string() == value)
+        return out
 
     def add(self, job: Job) -> None:
-        if job.scope.tenant_id != self.tenant_id:
-            raise ValueError("job belongs to another tenant than this repository's scope")
+        if not self._tenancy.admits(job.scope):
+            raise ValueError("job lies outside this repository's tenancy")
         self._session.add(
             JobRow(
                 id=job.id,
@@ -92,7 +104,7 @@ class JobRepository:
 
     def _row(self, job_id: str) -> JobRow:
         row = self._session.scalars(
-            select(JobRow).where(JobRow.tenant_id == self.tenant_id, JobRow.id == job_id)
+            select(JobRow).where(*self._mine(), JobRow.id == job_id)
         ).one_or_none()
         if row is None:
             raise NotFoundError(f"no job with id {job_id!r}", field="id")
@@ -101,7 +113,7 @@ class JobRepository:
     def list(
         self, kind: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[Job]:
-        stmt = select(JobRow).where(JobRow.tenant_id == self.tenant_id)
+        stmt = select(JobRow).where(*self._mine())
         if kind:
             stmt = stmt.where(JobRow.kind == kind)
         if status:
@@ -112,7 +124,7 @@ class JobRepository:
     def last_of_kind(self, kind: str, scope: Scope) -> Job | None:
         rows = self._session.scalars(
             select(JobRow)
-            .where(JobRow.tenant_id == self.tenant_id, JobRow.kind == kind)
+            .where(*self._mine(), JobRow.kind == kind)
             .order_by(JobRow.created_at.desc())
             .limit(50)
         )

@@ -1,31 +1,20 @@
-"""API keys, stored as SHA-256 hashes and bound to one tenant. Keys are system-level:
-looking one up is how a request gets its tenant, so this repository takes no tenant."""
+"""API keys, stored as SHA-256 hashes and bound to one tenant, with a role and optionally
+narrowed to one user or agent. Looking a key up is how a request gets its tenant, so `resolve`
+takes no tenant; listing and revoking over the API are confined to the caller's tenant."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
 
 from memsvc.stores.tables import ApiKeyRow
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import sessionmaker
 
-from memsvc.domain import NotFoundError, new_id, utcnow
+from memsvc.domain import NotFoundError, ValidationError, new_id, utcnow
+from memsvc.domain.auth import ROLES, ApiKey, NewKey, Role
 
 KEY_PREFIX = "msk_"
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    id: str
-    tenant_id: str
-    name: str | None
-    prefix: str
-    role: str
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 def hash_key(raw: str) -> str:
@@ -37,26 +26,30 @@ class KeyRepository:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def create(
-        self, tenant_id: str, name: str | None = None, role: str = "writer"
-    ) -> tuple[ApiKey, str]:
+    def create(self, new: NewKey) -> tuple[ApiKey, str]:
         """Create a key; returns it with the raw secret, which is never stored or shown again."""
+        if new.role not in ROLES:
+            raise ValidationError(f"role must be one of {', '.join(ROLES)}", field="role")
+        if new.role == "admin" and (new.user_id or new.agent_id):
+            raise ValidationError("an admin key acts for the whole tenant", field="role")
         raw = KEY_PREFIX + secrets.token_urlsafe(32)
         row = ApiKeyRow(
             id=new_id(),
-            tenant_id=tenant_id,
-            name=name,
+            tenant_id=new.tenant_id,
+            name=new.name,
             prefix=raw[:12],
             key_hash=hash_key(raw),
-            role=role,
+            role=new.role,
             created_at=utcnow(),
+            user_id=new.user_id,
+            agent_id=new.agent_id,
         )
         with self._sessions() as session, session.begin():
             session.add(row)
         return _to_key(row), raw
 
     def resolve(self, raw: str) -> ApiKey | None:
-        """The active key for a raw secret, or None."""
+        """The active key for a raw secret, or None (read each time: revocation is at once)."""
         with self._sessions() as session:
             row = session.scalars(
                 select(ApiKeyRow).where(
@@ -79,23 +72,27 @@ class KeyRepository:
         with self._sessions() as session:
             return [_to_key(r) for r in session.scalars(stmt)]
 
-    def revoke(self, key_id: str) -> ApiKey:
+    def revoke(self, key_id: str, tenant_id: str | None = None) -> ApiKey:
+        """Revoke a key (of `tenant_id` only, when given: another tenant's key is 404)."""
         with self._sessions() as session, session.begin():
             row = session.get(ApiKeyRow, key_id)
-            if row is None:
-                raise NotFoundError(f"no API key with id {key_id!r}")
+            if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
+                raise NotFoundError(f"no API key with id {key_id!r}", field="id")
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             return _to_key(row)
 
 
 def _to_key(row: ApiKeyRow) -> ApiKey:
+    role: Role = row.role if row.role in ROLES else "reader"
     return ApiKey(
         id=row.id,
         tenant_id=row.tenant_id,
         name=row.name,
         prefix=row.prefix,
-        role=row.role,
+        role=role,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        user_id=row.user_id,
+        agent_id=row.agent_id,
     )

@@ -14,6 +14,7 @@ from sqlalchemy import column, literal_column, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
+from memsvc.domain.auth import TenantRef
 from memsvc.domain.text import content_words
 
 MAX_QUERY_TERMS = 64
@@ -40,9 +41,9 @@ class LexicalIndex(Protocol):
 
 
 class SqliteFts:
-    def __init__(self, session: Session, tenant_id: str, large: int = LARGE) -> None:
+    def __init__(self, session: Session, tenant: TenantRef, large: int = LARGE) -> None:
         self._session = session
-        self._tenant_id = tenant_id
+        self._tenant = tenant
         self._large = large
 
     def put(self, seq: int, partition: str, content: str) -> None:
@@ -78,7 +79,7 @@ class SqliteFts:
             .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))
             .where(text("units_fts MATCH :m").bindparams(m=match))
         )
-        stmt = apply_filter(stmt, self._tenant_id, where).order_by(score).limit(k)
+        stmt = apply_filter(stmt, self._tenant, where).order_by(score).limit(k)
         # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
         return [(int(r[0]), -float(r[1])) for r in self._session.execute(stmt)]
 

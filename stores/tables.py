@@ -183,6 +183,9 @@ class ApiKeyRow(Base):
     role: Mapped[str] = mapped_column(String(16), default="writer")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # A key narrowed to one user and/or agent reaches only their memories.
+    user_id: Mapped[str | None] = mapped_column(String(256))
+    agent_id: Mapped[str | None] = mapped_column(String(256))
 
 
 class JobRow(Base):

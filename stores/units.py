@@ -7,11 +7,11 @@ import binascii
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple
 
 from memsvc.stores.mapping import copy_mutable, new_row, row_values, to_unit
 from memsvc.stores.tables import UnitRow, UnitSourceRow
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from memsvc.domain import (
@@ -22,6 +22,7 @@ from memsvc.domain import (
     Status,
     ValidationError,
 )
+from memsvc.domain.auth import TenantRef, as_tenancy
 
 CHUNK = 500
 
@@ -47,11 +48,16 @@ _ANY = UnitFilter(statuses=None)
 
 
 class UnitRepository:
-    def __init__(self, session: Session, tenant_id: str) -> None:
-        if not tenant_id:
+    def __init__(self, session: Session, tenant: TenantRef) -> None:
+        self._tenancy = as_tenancy(tenant)
+        if not self._tenancy.tenant_id:
             raise ValueError("a tenant scope is required for every store operation")
         self._session = session
-        self.tenant_id = tenant_id
+        self.tenant_id = self._tenancy.tenant_id
+
+    def _mine(self, columns: Any = None) -> list[ColumnElement[bool]]:
+        """The conditions that confine a query to this repository's tenancy."""
+        return confine(self._tenancy, columns)
 
     # -- writes ---------------------------------------------------------------------------
     def add(self, unit: MemoryUnit, dedupe_key: str | None = None) -> int:
@@ -104,7 +110,7 @@ class UnitRepository:
             for chunk in _chunks(seqs):
                 self._session.execute(
                     update(UnitRow)
-                    .where(UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk))
+                    .where(*self._mine(), UnitRow.seq.in_(chunk))
                     .values(access_count=UnitRow.access_count + n, last_accessed_at=when)
                 )
 
@@ -123,8 +129,8 @@ class UnitRepository:
             )
 
     def _check_tenant(self, unit: MemoryUnit) -> None:
-        if unit.scope.tenant_id != self.tenant_id:
-            raise ValueError("unit belongs to another tenant than this repository's scope")
+        if not self._tenancy.admits(unit.scope):
+            raise ValueError("unit lies outside this repository's tenancy")
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, unit_id: str) -> MemoryUnit:
@@ -135,7 +141,7 @@ class UnitRepository:
 
     def _row(self, unit_id: str) -> UnitRow:
         row = self._session.scalars(
-            select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.id == unit_id)
+            select(UnitRow).where(*self._mine(), UnitRow.id == unit_id)
         ).one_or_none()
         if row is None:
             raise NotFoundError(f"no memory with id {unit_id!r}", field="id")
@@ -145,7 +151,7 @@ class UnitRepository:
         out: dict[str, MemoryUnit] = {}
         for chunk in _chunks(list(dict.fromkeys(unit_ids))):
             rows = self._session.scalars(
-                select(UnitRow).where(UnitRow.tenant_id == self.tenant_id, UnitRow.id.in_(chunk))
+                select(UnitRow).where(*self._mine(), UnitRow.id.in_(chunk))
             )
             out.update({r.id: to_unit(r) for r in rows})
         return out
@@ -156,7 +162,7 @@ class UnitRepository:
         table = UnitRow.__table__
         for chunk in _chunks(list(dict.fromkeys(seqs))):
             rows = self._session.execute(
-                select(table).where(table.c.tenant_id == self.tenant_id, table.c.seq.in_(chunk))
+                select(table).where(*self._mine(table.c), table.c.seq.in_(chunk))
             )
             out.update({r.seq: to_unit(r) for r in rows})
         return out
@@ -168,7 +174,7 @@ class UnitRepository:
         out: dict[str, list[int]] = {}
         for chunk in _chunks(list(session_ids)):
             stmt = select(UnitRow.session_id, UnitRow.seq).where(
-                UnitRow.tenant_id == self.tenant_id,
+                *self._mine(),
                 UnitRow.granularity == "turn",
                 UnitRow.session_id.in_(chunk),
                 UnitRow.status.in_([str(s) for s in statuses]),
@@ -186,7 +192,7 @@ class UnitRepository:
         for chunk in _chunks(list(dict.fromkeys(seqs))):
             rows = self._session.execute(
                 select(UnitRow.seq, UnitRow.content, UnitRow.sources).where(
-                    UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
+                    *self._mine(), UnitRow.seq.in_(chunk)
                 )
             )
             out.update({int(s): (c, list(src or [])) for s, c, src in rows})
@@ -205,7 +211,7 @@ class UnitRepository:
             func.length(UnitRow.content),
             a["role"].as_string(),
             a["speaker"].as_string(),
-        ).where(UnitRow.tenant_id == self.tenant_id, UnitRow.granularity == "turn")
+        ).where(*self._mine(), UnitRow.granularity == "turn")
         if user_id is not None:
             stmt = stmt.where(UnitRow.user_id == user_id)
         return [
@@ -218,9 +224,7 @@ class UnitRepository:
         out: dict[int, str | None] = {}
         for chunk in _chunks(list(dict.fromkeys(seqs))):
             rows = self._session.execute(
-                select(UnitRow.seq, UnitRow.session_id).where(
-                    UnitRow.tenant_id == self.tenant_id, UnitRow.seq.in_(chunk)
-                )
+                select(UnitRow.seq, UnitRow.session_id).where(*self._mine(), UnitRow.seq.in_(chunk))
             )
             out.update({int(r[0]): r[1] for r in rows})
         return out
@@ -230,7 +234,7 @@ class UnitRepository:
         out: dict[str, int] = {}
         for chunk in _chunks(list(dict.fromkeys(unit_ids))):
             stmt = select(UnitRow.id, UnitRow.seq).where(UnitRow.id.in_(chunk))
-            rows = self._session.execute(apply_filter(stmt, self.tenant_id, where or _ANY))
+            rows = self._session.execute(apply_filter(stmt, self._tenancy, where or _ANY))
             out.update({r[0]: r[1] for r in rows})
         return out
 
@@ -238,9 +242,7 @@ class UnitRepository:
         out: dict[str, MemoryUnit] = {}
         for chunk in _chunks(list(dict.fromkeys(keys))):
             rows = self._session.scalars(
-                select(UnitRow).where(
-                    UnitRow.tenant_id == self.tenant_id, UnitRow.dedupe_key.in_(chunk)
-                )
+                select(UnitRow).where(*self._mine(), UnitRow.dedupe_key.in_(chunk))
             )
             out.update({r.dedupe_key: to_unit(r) for r in rows if r.dedupe_key})
         return out
@@ -254,7 +256,7 @@ class UnitRepository:
     def relations_of(self, entity_id: str, end: str) -> list[MemoryUnit]:
         """Active relations whose `end` ("source_id" or "target_id") is the entity."""
         stmt = select(UnitRow).where(
-            UnitRow.tenant_id == self.tenant_id,
+            *self._mine(),
             UnitRow.granularity == "relation",
             UnitRow.status == "active",
             UnitRow.attributes[end].as_string() == entity_id,
@@ -326,12 +328,25 @@ class UnitRepository:
         return out
 
     def _filtered(self, stmt: Select[*Ts], where: UnitFilter) -> Select[*Ts]:
-        return apply_filter(stmt, self.tenant_id, where)
+        return apply_filter(stmt, self._tenancy, where)
 
 
-def apply_filter(stmt: Select[*Ts], tenant_id: str, where: UnitFilter) -> Select[*Ts]:
-    """Constrain a statement over `memory_units` to one tenant and a filter."""
-    stmt = stmt.where(UnitRow.tenant_id == tenant_id)
+def confine(tenant: TenantRef, columns: Any = None) -> list[ColumnElement[bool]]:
+    """Conditions over `memory_units` (or a Core table's `columns`) that keep a query inside a
+    tenancy: the tenant, and the user or agent a narrowed key is restricted to."""
+    tenancy = as_tenancy(tenant)
+    c = columns if columns is not None else UnitRow
+    out: list[ColumnElement[bool]] = [c.tenant_id == tenancy.tenant_id]
+    if tenancy.user_id is not None:
+        out.append(c.user_id == tenancy.user_id)
+    if tenancy.agent_id is not None:
+        out.append(c.agent_id == tenancy.agent_id)
+    return out
+
+
+def apply_filter(stmt: Select[*Ts], tenant: TenantRef, where: UnitFilter) -> Select[*Ts]:
+    """Constrain a statement over `memory_units` to one tenancy and a filter."""
+    stmt = stmt.where(*confine(tenant))
     for column, value in (
         (UnitRow.user_id, where.user_id),
         (UnitRow.agent_id, where.agent_id),

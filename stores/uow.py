@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memsvc.domain import UnavailableError
+from memsvc.domain.auth import TenantRef, as_tenancy
 from memsvc.domain.ports import VectorIndex
 
 
@@ -30,11 +31,12 @@ class UnitOfWork:
     session: Session
 
     def __init__(
-        self, sessions: sessionmaker[Session], tenant_id: str, index: VectorIndex, model: str
+        self, sessions: sessionmaker[Session], tenant: TenantRef, index: VectorIndex, model: str
     ) -> None:
-        if not tenant_id:
+        self.tenancy = as_tenancy(tenant)
+        if not self.tenancy.tenant_id:
             raise ValueError("a tenant scope is required for every unit of work")
-        self.tenant_id = tenant_id
+        self.tenant_id = self.tenancy.tenant_id
         self._sessions = sessions
         self._index = index
         self._model = model
@@ -42,11 +44,11 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
-        self.units = UnitRepository(self.session, self.tenant_id)
+        self.units = UnitRepository(self.session, self.tenancy)
         self.history = HistoryRepository(self.session, self.tenant_id)
-        self.jobs = JobRepository(self.session, self.tenant_id)
+        self.jobs = JobRepository(self.session, self.tenancy)
         self.vectors = VectorStore(self.session, self.tenant_id, self._model)
-        self.lexical = SqliteFts(self.session, self.tenant_id)
+        self.lexical = SqliteFts(self.session, self.tenancy)
         return self
 
     def commit(self) -> None:
@@ -81,6 +83,8 @@ class UnitOfWorkFactory:
         self.index = index
         self._model = model
 
-    def __call__(self, tenant_id: str, *, write: bool = True) -> UnitOfWork:
+    def __call__(self, tenant: TenantRef, *, write: bool = True) -> UnitOfWork:
+        """A unit of work confined to `tenant` (a tenant id, or a tenancy narrowed to a user
+        or agent)."""
         sessions = self._write if write else self._read
-        return UnitOfWork(sessions, tenant_id, self.index, self._model)
+        return UnitOfWork(sessions, tenant, self.index, self._model)

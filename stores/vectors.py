@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from memsvc.stores.partitions import parse_partition, partition_key
-from memsvc.stores.tables import UnitVectorRow, VectorPartitionRow
+from memsvc.stores.tables import UnitRow, UnitVectorRow, VectorPartitionRow
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -75,8 +75,11 @@ class VectorStore:
             self._session.delete(row)
 
     def get(self, seqs: Iterable[int]) -> dict[int, np.ndarray]:
+        """Vectors of the tenant's units `seqs` (others' seqs read nothing)."""
         rows = self._session.execute(
-            select(UnitVectorRow.seq, UnitVectorRow.vector).where(UnitVectorRow.seq.in_(list(seqs)))
+            select(UnitVectorRow.seq, UnitVectorRow.vector)
+            .join(UnitRow, UnitRow.seq == UnitVectorRow.seq)
+            .where(UnitRow.tenant_id == self._tenant_id, UnitVectorRow.seq.in_(list(seqs)))
         )
         return {int(s): from_blob(v) for s, v in rows}
 

@@ -79,7 +79,7 @@ def run(
         worker = threading.Thread(target=container.runner.execute, args=(claimed,), daemon=True)
         if claimed is not None:
             worker.start()
-        job = _follow(container.service.jobs.get, job)
+        job = _follow(container.service.get_job, job)
         if claimed is not None:
             worker.join(timeout=5)
     finally:

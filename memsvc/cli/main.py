@@ -66,7 +66,7 @@ def serve(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     container = build(settings)
-    if not container.keys.any_active() and not _is_loopback(host):
+    if container.service.dev_mode and not _is_loopback(host):
         container.close()
         console.print(
             f"[red]refusing to bind {host}: no API keys exist, so the server would run in "
@@ -99,22 +99,38 @@ def migrate(db: DbOption = None) -> None:
 def keys_create(
     tenant: Annotated[str, typer.Option(help="Tenant the key acts for")],
     name: Annotated[str | None, typer.Option(help="A label for the key")] = None,
+    role: Annotated[str, typer.Option(help="admin, writer or reader")] = "writer",
+    user: Annotated[str | None, typer.Option("--user", help="Narrow the key to a user")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Narrow the key to an agent")] = None,
     db: DbOption = None,
 ) -> None:
     """Create an API key; the secret is printed once and never stored."""
-    key, raw = _keys(db).create(tenant, name)
-    console.print(f"key id {key.id} for tenant {key.tenant_id}")
+    from memsvc.domain import MemsvcError
+    from memsvc.domain.auth import NewKey
+
+    try:
+        key, raw = _keys(db).create(NewKey(tenant, role, name, user, agent))  # type: ignore[arg-type]
+    except MemsvcError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    narrowed = "".join(f", {k} {v}" for k, v in (("user", user), ("agent", agent)) if v)
+    console.print(f"key id {key.id} for tenant {key.tenant_id}, role {key.role}{narrowed}")
     print(raw)
 
 
 @keys_app.command("list")
 def keys_list(tenant: Annotated[str | None, typer.Option()] = None, db: DbOption = None) -> None:
-    table = Table("id", "tenant", "name", "prefix", "created", "revoked")
+    table = Table("id", "tenant", "name", "role", "narrowed to", "prefix", "created", "revoked")
     for key in _keys(db).list(tenant):
+        narrowed = " ".join(
+            f"{k}={v}" for k, v in (("user", key.user_id), ("agent", key.agent_id)) if v
+        )
         table.add_row(
             key.id,
             key.tenant_id,
             key.name or "",
+            key.role,
+            narrowed,
             key.prefix,
             key.created_at.isoformat(timespec="seconds"),
             key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "",

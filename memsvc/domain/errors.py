@@ -7,6 +7,7 @@
      ├── PayloadTooLargeError   a body, batch or text over the configured limits (413)
      ├── AuthError              no key, or an unknown/revoked key (401)
      │    └── ForbiddenError    a valid key without the role for the action (403)
+     ├── RateLimitedError       the key sent more requests than its rate allows (429)
      └── UnavailableError       a dependency (database, index, model, LLM) failed (503)
 
 Stores translate driver errors into these (`raise NotFoundError(...) from exc`), so no
@@ -51,6 +52,16 @@ class ForbiddenError(AuthError):
     status_code = 403
 
 
+class RateLimitedError(MemsvcError):
+    status_code = 429
+
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 class UnavailableError(MemsvcError):
     status_code = 503
 
@@ -64,6 +75,7 @@ ERRORS_BY_STATUS: dict[int, type[MemsvcError]] = {
         PayloadTooLargeError,
         AuthError,
         ForbiddenError,
+        RateLimitedError,
         UnavailableError,
     )
 }

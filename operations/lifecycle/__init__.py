@@ -20,6 +20,7 @@ from memsvc.operations.lifecycle.triggers import Scheduler, ThresholdTrigger
 from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Scope
+from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import Job, JobHandler
 from memsvc.domain.ports import Embedder
 from memsvc.llm import LLM, build_llm
@@ -77,8 +78,8 @@ class Lifecycle:
         """Queue threshold-triggered jobs for the scope of a write (none when off)."""
         return self._trigger.after_add(scope) if self._trigger else []
 
-    def revert(self, tenant_id: str, job_id: str, actor: str | None = None) -> RevertResult:
-        return self._reverter.revert(tenant_id, job_id, actor)
+    def revert(self, tenant: TenantRef, job_id: str, actor: str | None = None) -> RevertResult:
+        return self._reverter.revert(tenant, job_id, actor)
 
     def stats(self, scope: Scope, kinds: Iterable[str]) -> HealthStats:
         return self._health.stats(scope, kinds)

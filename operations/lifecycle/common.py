@@ -21,9 +21,9 @@ from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, ValidationError, utcnow
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.jobparams import MAX_PAUSE_S
 
 T = TypeVar("T")
-MAX_PAUSE_S = 10.0
 EXAMPLES = 10  # changes listed by name in a job's counts (dry runs especially)
 
 

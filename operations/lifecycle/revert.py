@@ -30,6 +30,7 @@ from memsvc.domain import (
     Status,
     utcnow,
 )
+from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import FINISHED, Job
 from memsvc.domain.ports import Embedder
 
@@ -49,9 +50,9 @@ class Reverter:
         self._uow = uow
         self._embedder = embedder
 
-    def revert(self, tenant_id: str, job_id: str, actor: str | None = None) -> RevertResult:
+    def revert(self, tenant: TenantRef, job_id: str, actor: str | None = None) -> RevertResult:
         """Restore every unit the job changed to its state before the job."""
-        with self._uow(tenant_id, write=False) as uow:
+        with self._uow(tenant, write=False) as uow:
             job = uow.jobs.get(job_id)
             _check_job(job)
             entries = [e for e in uow.history.for_job(job_id) if e.operation != "revert"]
@@ -59,7 +60,7 @@ class Reverter:
         plan = _first_and_last(entries)
         _check_units(plan, units)
         vectors = self._embed_restored(plan, units)
-        with self._uow(tenant_id) as uow:
+        with self._uow(tenant) as uow:
             restored = removed = 0
             for unit_id, (first, _) in plan.items():
                 unit = uow.units.get(unit_id)

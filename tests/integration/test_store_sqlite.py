@@ -87,15 +87,20 @@ def test_update_and_delete_append_history(service: MemoryService) -> None:
     assert entries[0].after["content"] == "Tea talk"
     assert entries[0].reason == "rename"
     assert [e.version for e in entries] == [2, 3]
-    assert service.get("t1", session.id).status is Status.DELETED
-    assert added.turns[0].id in service.get("t1", session.id).provenance.sources
+    with pytest.raises(NotFoundError, match="deleted"):
+        service.get("t1", session.id)  # a deleted memory is gone for readers
+    shown = service.list(ListQuery(Scope("t1"), statuses=(Status.DELETED,))).items
+    assert added.turns[0].id in [
+        s for u in shown if u.id == session.id for s in u.provenance.sources
+    ]
 
 
 def test_hard_delete_purges_text_from_unit_and_history(service: MemoryService) -> None:
     turn = service.add(AddCommand(Scope("t1", "u1"), [Message("user", "my pin is 4242")])).turns[0]
     service.update("t1", turn.id, UpdateCommand(importance=0.9))
     service.delete("t1", turn.id, hard=True)
-    assert service.get("t1", turn.id).content == ""
+    [tomb] = service.list(ListQuery(Scope("t1", "u1"), statuses=(Status.DELETED,))).items
+    assert tomb.id == turn.id and tomb.content == ""
     for entry in service.history("t1", turn.id):
         for state in (entry.before, entry.after):
             assert state is None or "content" not in state

@@ -1,41 +1,42 @@
-"""Public data models (pydantic), shared by the REST API, `memsvc.Memory` and the HTTP clients,
-so every entrypoint takes and returns exactly the same types."""
+"""Public models of memories: add, search, units, history and provenance."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from memsvc import domain as d
+from memsvc.domain.auth import Principal
+from memsvc.schemas.types import (
+    Count,
+    GranularityName,
+    Id,
+    JsonObject,
+    Name32,
+    Name256,
+    Note,
+    RequestModel,
+    StatusName,
+    Text,
+    Time,
+    limit,
+)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-Time = Annotated[datetime, AfterValidator(_utc)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
-Text = Annotated[str, StringConstraints(min_length=1)]
-GranularityName = Literal["turn", "session", "topic", "fact", "entity", "relation", "procedure"]
-StatusName = Literal["active", "superseded", "archived", "deleted"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class MessageIn(_Model):
-    role: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "user"
-    content: Text
-    speaker: Annotated[str, StringConstraints(max_length=256)] | None = None
+class MessageIn(RequestModel):
+    role: Name32 = "user"
+    content: Text = Field(json_schema_extra=limit("max_content_chars"))
+    speaker: Name256 | None = None
     occurred_at: Time | None = None
     client_id: Id | None = Field(None, description="Makes re-sending this message idempotent.")
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
 
     def to_domain(self) -> d.Message:
         return d.Message(
@@ -48,21 +49,21 @@ class MessageIn(_Model):
         )
 
 
-class AddRequest(_Model):
-    messages: list[MessageIn] = Field(min_length=1)
+class AddRequest(RequestModel):
+    messages: list[MessageIn] = Field(min_length=1, json_schema_extra=limit("max_messages"))
     user_id: Id | None = None
     agent_id: Id | None = None
     session_id: Id | None = Field(None, description="Created when absent; returned.")
     occurred_at: Time | None = Field(None, description="Default time of the messages.")
     extract: Literal["sync", "async", "off"] = "off"
 
-    def to_command(self, tenant_id: str, actor: str | None) -> d.AddCommand:
+    def to_command(self, who: Principal) -> d.AddCommand:
         return d.AddCommand(
-            scope=d.Scope(tenant_id, self.user_id, self.agent_id, self.session_id),
+            scope=who.scope(self.user_id, self.agent_id, self.session_id),
             messages=[m.to_domain() for m in self.messages],
             occurred_at=self.occurred_at,
             extract=self.extract,
-            actor=actor,
+            actor=who.key_id,
         )
 
 
@@ -151,12 +152,12 @@ class AddResult(BaseModel):
         )
 
 
-class SearchRequest(_Model):
-    query: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+class SearchRequest(RequestModel):
+    query: Text = Field(json_schema_extra=limit("max_query_chars"))
     user_id: Id | None = None
     agent_id: Id | None = None
     session_id: Id | None = None
-    k: int = Field(10, ge=1, le=1000)
+    k: Count = Field(10, ge=1, json_schema_extra=limit("max_k"))
     granularities: list[GranularityName] | None = None
     start: Time | None = Field(None, description="Only units that occurred at or after this.")
     end: Time | None = Field(None, description="Only units that occurred before this.")
@@ -164,17 +165,17 @@ class SearchRequest(_Model):
     as_of: Time | None = Field(None, description="Facts and relations valid at this time.")
     mode: Literal["auto", "all", "turn"] = "auto"
     include_archived: bool = False
-    context_budget: int | None = Field(None, ge=16, le=200_000)
+    context_budget: Count | None = Field(None, ge=16, le=200_000)
     exclude_retrievers: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
         default_factory=list,
         max_length=32,
         description="Retrievers to leave out (e.g. graph, session, turn.dense), for ablations.",
     )
 
-    def to_query(self, tenant_id: str) -> d.SearchQuery:
+    def to_query(self, who: Principal) -> d.SearchQuery:
         window = d.TimeWindow(self.start, self.end, "request") if self.start or self.end else None
         return d.SearchQuery(
-            scope=d.Scope(tenant_id, self.user_id, self.agent_id, self.session_id),
+            scope=who.scope(self.user_id, self.agent_id, self.session_id),
             text=self.query,
             k=self.k,
             granularities=tuple(d.Granularity(g) for g in self.granularities)
@@ -271,16 +272,22 @@ class UnitPage(BaseModel):
         return cls(items=[Unit.from_domain(u) for u in page.items], next_cursor=page.next_cursor)
 
 
-class UpdateRequest(_Model):
-    content: Text | None = None
-    attributes: dict[str, Any] | None = None
-    importance: float | None = Field(None, ge=0.0, le=1.0)
+class UpdateRequest(RequestModel):
+    content: Text | None = Field(None, json_schema_extra=limit("max_content_chars"))
+    attributes: JsonObject | None = None
+    importance: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     pinned: bool | None = None
     occurred_at: Time | None = None
     valid_from: Time | None = None
     valid_to: Time | None = None
     status: Literal["active", "archived"] | None = None
-    reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    reason: Note | None = None
+
+    @model_validator(mode="after")
+    def _validity_in_order(self) -> UpdateRequest:
+        if self.valid_from and self.valid_to and self.valid_from >= self.valid_to:
+            raise ValueError("valid_from must be before valid_to")
+        return self
 
     def to_command(self, actor: str | None) -> d.UpdateCommand:
         return d.UpdateCommand(
@@ -362,119 +369,3 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
-
-
-class JobRequest(_Model):
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    user_id: Id | None = None
-    agent_id: Id | None = None
-    session_id: Id | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    dry_run: bool = False
-
-    def scope(self, tenant_id: str) -> d.Scope:
-        return d.Scope(tenant_id, self.user_id, self.agent_id, self.session_id)
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    user_id: str | None
-    agent_id: str | None
-    session_id: str | None
-    params: dict[str, Any]
-    status: str
-    dry_run: bool
-    progress: float
-    counts: dict[str, Any]
-    error: str | None
-    attempts: int
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    @classmethod
-    def from_domain(cls, job: Any) -> JobOut:
-        return cls(
-            id=job.id,
-            kind=job.kind,
-            user_id=job.scope.user_id,
-            agent_id=job.scope.agent_id,
-            session_id=job.scope.session_id,
-            params=job.params,
-            status=str(job.status),
-            dry_run=job.dry_run,
-            progress=job.progress,
-            counts=job.counts,
-            error=job.error,
-            attempts=job.attempts,
-            created_at=job.created_at,
-            updated_at=job.updated_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-        )
-
-
-class EntityOut(BaseModel):
-    """An entity with the relations that leave it and that point at it."""
-
-    entity: Unit
-    outgoing: list[Unit]
-    incoming: list[Unit]
-
-
-class Neighbourhood(BaseModel):
-    entities: list[Unit]
-    relations: list[Unit]
-
-
-class OutcomeRequest(_Model):
-    outcome: Literal["success", "failure"]
-    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-
-class RevertOut(BaseModel):
-    """The reverted job (its counts now say when and by whom) and what the revert did."""
-
-    job: JobOut
-    restored: int = Field(description="Memories set back to their state before the job.")
-    removed: int = Field(description="Memories the job had created, removed again.")
-
-
-class StatsOut(BaseModel):
-    """Memory health of a scope."""
-
-    user_id: str | None
-    agent_id: str | None
-    total: int
-    by_kind: dict[str, int]
-    by_granularity: dict[str, int]
-    by_status: dict[str, int]
-    by_granularity_status: dict[str, dict[str, int]]
-    active_facts: int
-    duplicate_pairs: int = Field(description="Pairs of active facts above the merge threshold.")
-    duplicate_rate: float = Field(description="Share of active facts with a near-duplicate.")
-    duplicate_sampled: bool
-    superseded_share: float = Field(description="Superseded among memories not deleted.")
-    archived_share: float = Field(description="Archived among memories not deleted.")
-    last_jobs: dict[str, JobOut | None]
-
-    @classmethod
-    def from_domain(cls, stats: Any) -> StatsOut:
-        return cls(
-            user_id=stats.scope.user_id,
-            agent_id=stats.scope.agent_id,
-            total=stats.total,
-            by_kind=stats.by_kind,
-            by_granularity=stats.by_granularity,
-            by_status=stats.by_status,
-            by_granularity_status=stats.by_granularity_status,
-            active_facts=stats.active_facts,
-            duplicate_pairs=stats.duplicate_pairs,
-            duplicate_rate=stats.duplicate_rate,
-            duplicate_sampled=stats.duplicate_sampled,
-            superseded_share=stats.superseded_share,
-            archived_share=stats.archived_share,
-            last_jobs={k: JobOut.from_domain(j) if j else None for k, j in stats.last_jobs.items()},
-        )
