@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from memsvc.embedding import CachedEmbedder, build_embedder
-from memsvc.settings import EmbedderSettings
+from memsvc.settings import EmbedderSettings, Settings
 
 DEFAULT_CACHE_DIR = Path(".eval-cache")
 CHUNK = 512
@@ -32,9 +33,35 @@ def embedding_cache_path(cache_dir: Path) -> Path:
     return cache_dir / "embeddings.db"
 
 
+def harness_embedder(settings: EmbedderSettings, cache_dir: Path) -> EmbedderSettings:
+    """The embedder settings of every memsvc the harness opens: the shared cache file, hashed
+    under the harness's own secret (kept beside it), so that pre-filled vectors are found."""
+    return settings.model_copy(
+        update={
+            "cache_path": str(embedding_cache_path(cache_dir)),
+            "cache_secret": harness_secret(cache_dir),
+        }
+    )
+
+
+def harness_secret(cache_dir: Path) -> str:
+    path = cache_dir / "cache-secret"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def open_embedder(settings: EmbedderSettings, cache_dir: Path) -> CachedEmbedder:
-    """The same embedder memsvc builds, in front of the shared cache file."""
-    return build_embedder(settings, embedding_cache_path(cache_dir))
+    """The same embedder memsvc builds, in front of the shared cache file, reading and
+    writing the entries of the tenant an embedded `Memory` uses."""
+    shared = harness_embedder(settings, cache_dir)
+    return build_embedder(
+        shared,
+        embedding_cache_path(cache_dir),
+        shared.cache_secret or "",
+        Settings().default_tenant,
+    )
 
 
 @dataclass(slots=True)

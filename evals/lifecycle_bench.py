@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from memsvc.evals.cache import DEFAULT_CACHE_DIR, embedding_cache_path
+from memsvc.evals.cache import DEFAULT_CACHE_DIR, harness_embedder
 from memsvc.evals.loaders import Dataset, Haystack, load
 from memsvc.evals.report import git_info, machine_info
 from memsvc.evals.systems import ingest_haystack, wait_job
@@ -99,11 +99,8 @@ def run(data: Path, embedder: str | None, conversations: int | None, cache_dir: 
 
 def _settings(folder: Path, embedder: str | None, cache_dir: Path) -> Settings:
     settings = Settings()
-    model = settings.embedder.model_copy(
-        update={
-            "model": embedder or settings.embedder.model,
-            "cache_path": str(embedding_cache_path(cache_dir)),
-        }
+    model = harness_embedder(settings.embedder, cache_dir).model_copy(
+        update={"model": embedder or settings.embedder.model}
     )
     jobs = settings.jobs.model_copy(update={"poll_s": 0.05, "run_in_process": True})
     return settings.model_copy(update={"data_dir": folder, "embedder": model, "jobs": jobs})

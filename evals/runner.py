@@ -16,7 +16,7 @@ from memsvc.evals.cache import (
     PrefillStats,
     ScopeLedger,
     config_hash,
-    embedding_cache_path,
+    harness_embedder,
     open_embedder,
     prefill,
 )
@@ -223,9 +223,7 @@ def _open_memory(
     if config.reingest and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    embedder = settings.embedder.model_copy(
-        update={"cache_path": str(embedding_cache_path(config.cache_dir))}
-    )
+    embedder = harness_embedder(settings.embedder, config.cache_dir)
     local = settings.model_copy(
         update={
             "data_dir": folder,

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from memsvc.checks import InputChecks
 from memsvc.domain.jobs import JobHandler
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embedder, Embeddings
 from memsvc.embedding import CachedEmbedder, build_embedder
 from memsvc.llm import OpenAICompatibleLLM, build_llm
 from memsvc.operations.auth import Authenticator
@@ -35,7 +35,7 @@ from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
 from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
-from memsvc.stores.meta import instance_id
+from memsvc.stores.meta import cache_secret, instance_id
 from memsvc.stores.migrate import upgrade
 from memsvc.stores.readiness import readiness
 from memsvc.stores.statistics import PlannerStatistics
@@ -87,10 +87,11 @@ def build(
     if migrate:
         upgrade(write)
         statistics.refresh()
+    secret = settings.embedder.cache_secret or cache_secret(write)
     cached = (
-        CachedEmbedder(embedder, None)
+        CachedEmbedder(embedder, None, secret)
         if embedder is not None
-        else build_embedder(settings.embedder, settings.embedding_cache_path)
+        else build_embedder(settings.embedder, settings.embedding_cache_path, secret)
     )
     index = FaissVectorIndex(read, cached.dim, _index_dir(url), instance_id(write))
     uow = UnitOfWorkFactory(write, read, index, cached.name)
@@ -155,7 +156,7 @@ def _runner(jobs: JobSettings, engine: Engine, handlers: dict[str, JobHandler]) 
 
 
 def _extraction(
-    settings: Settings, uow: UnitOfWorkFactory, embedder: Embedder, tokens: TokenCounter
+    settings: Settings, uow: UnitOfWorkFactory, embedder: Embeddings, tokens: TokenCounter
 ) -> tuple[Extraction, OpenAICompatibleLLM | None]:
     """Rules extraction, or `llm` extraction with its decision step and the rules extractor as
     fallback when `extraction.extractor` is "llm" and an endpoint is configured."""

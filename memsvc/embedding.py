@@ -7,6 +7,7 @@ Embedders implement only `embed_batch`; `embed_texts` (batching, cache) comes fr
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import sqlite3
@@ -90,12 +91,15 @@ class HashingEmbedder:
 
 
 class EmbeddingCache:
-    """Vectors by (model, sha256 of text) in a SQLite file, shared by every store on the host."""
+    """Vectors by keyed hash of (tenant, model, text) in a SQLite file. The key is an HMAC
+    under a secret kept outside this file, so the file alone cannot confirm that a text was
+    stored; deleted rows are zeroed on disk (secure_delete) and `forget` drops purged texts."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
         )
@@ -104,8 +108,7 @@ class EmbeddingCache:
     def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i : i + 500])
+            for chunk in _chunks(keys):
                 marks = ",".join("?" * len(chunk))
                 rows = self._conn.execute(
                     f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
@@ -120,27 +123,70 @@ class EmbeddingCache:
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
 
+    def delete(self, keys: Sequence[str]) -> None:
+        """Drop these entries and checkpoint, so no copy stays in the WAL file either."""
+        with self._lock:
+            with self._conn:
+                for chunk in _chunks(keys):
+                    marks = ",".join("?" * len(chunk))
+                    self._conn.execute(f"DELETE FROM vectors WHERE key IN ({marks})", chunk)
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
+def _chunks(keys: Sequence[str], size: int = 500) -> list[list[str]]:
+    return [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+
+
+class TenantEmbedder:
+    """The cached embedder as one tenant sees it: its cache entries are its own (another
+    tenant's texts are neither read nor timed through them)."""
+
+    def __init__(self, cached: CachedEmbedder, tenant_id: str) -> None:
+        self._cached = cached
+        self._tenant_id = tenant_id
+        self.name = cached.name
+        self.dim = cached.dim
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self._cached.embed(texts, self._tenant_id)
+
+
 class CachedEmbedder:
     """An embedder that looks texts up by content first and embeds only what it has not seen
-    (each distinct text once per call, longest first so batches pad little)."""
+    (each distinct text once per call, longest first so batches pad little). Services use
+    `for_tenant(t)`; the cache key includes the tenant under the installation's secret."""
 
-    def __init__(self, inner: Embedder, cache: EmbeddingCache | None) -> None:
+    def __init__(
+        self,
+        inner: Embedder,
+        cache: EmbeddingCache | None,
+        secret: str = "",
+        tenant_id: str = "",
+    ) -> None:
         self.inner = inner
+        self._tenant_id = tenant_id  # whose entries `embed_batch` reads (tools, benchmarks)
         self.name = inner.name
         self.dim = inner.dim
         self.cache = cache
+        self._secret = secret.encode()
         self.embedded = 0  # texts the model actually embedded (cache misses)
         self.embed_seconds = 0.0
 
+    def for_tenant(self, tenant_id: str) -> TenantEmbedder:
+        return TenantEmbedder(self, tenant_id)
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed as the tenant this embedder was made for (tools and benchmarks)."""
+        return self.embed(texts, self._tenant_id)
+
+    def embed(self, texts: Sequence[str], tenant_id: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        keys = [self._key(t) for t in texts]
+        keys = [self._key(tenant_id, t) for t in texts]
         found = self.cache.get(list(dict.fromkeys(keys))) if self.cache else {}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
         if missing:
@@ -152,6 +198,11 @@ class CachedEmbedder:
             found.update(new)
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
+    def forget(self, tenant_id: str, texts: Sequence[str]) -> None:
+        """Drop the cached vectors of purged texts (a purge leaves no vector behind)."""
+        if self.cache and texts:
+            self.cache.delete(list({self._key(tenant_id, t) for t in texts}))
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         start = time.perf_counter()
         out = self.inner.embed_batch(texts)
@@ -159,15 +210,18 @@ class CachedEmbedder:
         self.embedded += len(texts)
         return out
 
-    def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.name}\x1f{text}".encode()).hexdigest()
+    def _key(self, tenant_id: str, text: str) -> str:
+        message = f"{tenant_id}\x1f{self.name}\x1f{text}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def close(self) -> None:
         if self.cache:
             self.cache.close()
 
 
-def build_embedder(settings: EmbedderSettings, cache_path: Path | None) -> CachedEmbedder:
+def build_embedder(
+    settings: EmbedderSettings, cache_path: Path | None, secret: str = "", tenant_id: str = ""
+) -> CachedEmbedder:
     inner: Embedder
     if settings.model.startswith("hash"):
         dim = int(settings.model.split("-", 1)[1]) if "-" in settings.model else 384
@@ -176,7 +230,8 @@ def build_embedder(settings: EmbedderSettings, cache_path: Path | None) -> Cache
         inner = SentenceTransformerEmbedder(
             settings.model, settings.device, settings.batch_size, settings.threads
         )
-    return CachedEmbedder(inner, EmbeddingCache(cache_path) if cache_path else None)
+    cache = EmbeddingCache(cache_path) if cache_path else None
+    return CachedEmbedder(inner, cache, secret, tenant_id)
 
 
 def _model_path(model: str) -> str:

@@ -26,6 +26,9 @@ class EmbedderSettings(BaseModel):
     threads: int = Field(1, ge=1, le=64)
     # Content-addressed cache of vectors (SQLite file); empty string disables it.
     cache_path: str | None = None
+    # The key cache entries are hashed under (default: a random one kept in the database).
+    # Set it only to share one cache file between databases, as the eval harness does.
+    cache_secret: str | None = None
 
 
 class LLMSettings(BaseModel):

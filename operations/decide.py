@@ -60,7 +60,7 @@ from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
-from memsvc.domain.ports import Embedder, VectorFilter
+from memsvc.domain.ports import Embeddings, VectorFilter
 from memsvc.llm import LLM
 from memsvc.tokens import TokenCounter, TokenUsage, estimate_tokens
 
@@ -111,7 +111,7 @@ class FactDecider:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        embedder: Embedder,
+        embedder: Embeddings,
         llm: LLM | None = None,
         *,
         tokens: TokenCounter | None = None,
@@ -150,7 +150,7 @@ class FactDecider:
             if d.action == "UPDATE" and d.text and d.text != items[i].unit.content
         }
         if updates:
-            rows = self._embedder.embed_batch(list(updates.values()))
+            rows = self._embedder.for_tenant(scope.tenant_id).embed_batch(list(updates.values()))
             plan.update_vectors = dict(zip(updates, rows))
         return plan
 

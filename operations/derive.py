@@ -39,7 +39,7 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 from memsvc.domain.units import content_hash
 
 
@@ -201,11 +201,11 @@ def _procedure_draft(
 class DerivedWriter:
     """Writes drafts into a unit of work (embedding first, outside the transaction)."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embeddings) -> None:
         self._embedder = embedder
 
-    def embed(self, items: list[Draft]) -> np.ndarray:
-        return self._embedder.embed_batch([d.unit.content for d in items])
+    def embed(self, tenant_id: str, items: list[Draft]) -> np.ndarray:
+        return self._embedder.for_tenant(tenant_id).embed_batch([d.unit.content for d in items])
 
     def write(
         self, uow: UnitOfWork, items: list[Draft], vectors: np.ndarray, job_id: str | None = None

@@ -24,7 +24,7 @@ from memsvc.domain import (
     utcnow,
 )
 from memsvc.domain.auth import TenantRef
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 
 MAX_WALK = 10_000  # units visited by one provenance walk or cascade
 
@@ -75,7 +75,7 @@ class DeleteResult:
 
 
 class Editor:
-    def __init__(self, uow: UnitOfWorkFactory, embedder: Embedder) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
         self._uow = uow
         self._embedder = embedder
 
@@ -85,7 +85,8 @@ class Editor:
         _check_editable(current, cmd)
         vector = None
         if cmd.content is not None and cmd.content != current.content:
-            vector = self._embedder.embed_batch([cmd.content])[0]
+            embedder = self._embedder.for_tenant(current.scope.tenant_id)
+            vector = embedder.embed_batch([cmd.content])[0]
         with self._uow(tenant) as uow:
             unit = uow.units.get(unit_id)
             before = unit.snapshot()

@@ -91,7 +91,7 @@ class Extraction:
         self, scope: Scope, items: list[Draft], job_id: str | None, decide: bool
     ) -> tuple[dict[str, Any], TokenUsage]:
         """Write the drafts (through the decider when there is one); counts and tokens spent."""
-        vectors = self._writer.embed(items)
+        vectors = self._writer.embed(scope.tenant_id, items)
         plan = self._decider.plan(scope, items, vectors) if self._decider and decide else None
         with self._uow(scope.tenant_id) as uow:
             if plan is None or self._decider is None:

@@ -31,7 +31,7 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 from memsvc.domain.units import content_hash
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def dedupe_key(scope: Scope, message: Message, occurred_at: datetime | None) -> 
 
 
 class Ingestor:
-    def __init__(self, uow: UnitOfWorkFactory, embedder: Embedder) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
         self._uow = uow
         self._embedder = embedder
 
@@ -72,7 +72,7 @@ class Ingestor:
         with self._uow(scope.tenant_id, write=False) as uow:
             known = uow.units.by_dedupe_keys([p.key for p in pending])
         fresh = [p for p in pending if p.key not in known]
-        vectors = self._embedder.embed_batch(
+        vectors = self._embedder.for_tenant(scope.tenant_id).embed_batch(
             [key_text(p.message.speaker, p.message.content) for p in fresh]
         )
         with self._uow(scope.tenant_id) as uow:

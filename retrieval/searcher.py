@@ -38,7 +38,7 @@ from memsvc.domain import (
     TimeWindow,
     utcnow,
 )
-from memsvc.domain.ports import Embedder, VectorIndex
+from memsvc.domain.ports import Embeddings, VectorIndex
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
@@ -52,20 +52,22 @@ FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves
 class QueryEmbeddings:
     """A small LRU of query vectors: agents repeat queries, and embedding is most of a search."""
 
-    def __init__(self, embedder: Embedder, size: int = 2048) -> None:
+    def __init__(self, embedder: Embeddings, size: int = 2048) -> None:
         self._embedder = embedder
         self._size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Keyed by tenant too: one tenant's queries are never answered (or timed) from another's.
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = Lock()
 
-    def __call__(self, text: str) -> np.ndarray:
+    def __call__(self, tenant_id: str, text: str) -> np.ndarray:
+        key = (tenant_id, text)
         with self._lock:
-            if text in self._items:
-                self._items.move_to_end(text)
-                return self._items[text]
-        vector = self._embedder.embed_batch([text])[0]
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        vector = self._embedder.for_tenant(tenant_id).embed_batch([text])[0]
         with self._lock:
-            self._items[text] = vector
+            self._items[key] = vector
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
         return vector
@@ -76,7 +78,7 @@ class Searcher:
         self,
         uow: UnitOfWorkFactory,
         index: VectorIndex,
-        embedder: Embedder,
+        embedder: Embeddings,
         settings: RetrievalSettings,
     ) -> None:
         self._uow = uow
@@ -88,7 +90,7 @@ class Searcher:
         self.access = AccessRecorder(uow)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        vector = self._embed(query.text)
+        vector = self._embed(query.scope.tenant_id, query.text)
         with self._uow(query.scope.tenant_id, write=False) as uow:
             ctx = QueryContext(
                 query, vector, uow, self._index, self._settings.candidates, self._directories

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def strict_json(value: Any) -> str:
+    """JSON as every store can read it back: NaN and Infinity are refused (they are not JSON,
+    and SQLite's JSON functions fail on them), so a bad value fails its own write instead of
+    poisoning every later read of the scope."""
+    return json.dumps(value, allow_nan=False)
+
+
 def make_engine(url: str, *, immediate: bool = False, pool_size: int = 8) -> Engine:
     """Create an engine. For SQLite, `immediate=True` makes every transaction take the write
     lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing on upgrade."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, json_serializer=strict_json
+        )
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -29,6 +39,7 @@ def make_engine(url: str, *, immediate: bool = False, pool_size: int = 8) -> Eng
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=pool_size,
         max_overflow=16,
+        json_serializer=strict_json,
     )
     _configure_sqlite(engine, immediate)
     return engine
@@ -46,6 +57,9 @@ def _configure_sqlite(engine: Engine, immediate: bool) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros, not left in free pages: a purged text must
+        # not survive in the database file.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

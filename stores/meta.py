@@ -1,24 +1,51 @@
-"""Facts about the store itself."""
+"""Facts about the store itself, kept in `store_meta`."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+
 from memsvc.stores.tables import MetaRow
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from memsvc.domain import new_id
 
 
-def instance_id(engine: Engine) -> str:
-    """A random id given to this database at first start (stable for its lifetime)."""
+def stored_once(engine: Engine, key: str, make: Callable[[], str]) -> str:
+    """The value of `key`, made and stored at its first read (the first process wins)."""
     with Session(engine) as session:
-        value = session.scalar(select(MetaRow.value).where(MetaRow.key == "instance_id"))
+        value = session.scalar(select(MetaRow.value).where(MetaRow.key == key))
         if value:
             return value
-        session.add(MetaRow(key="instance_id", value=new_id()))
+        session.add(MetaRow(key=key, value=make()))
         try:
             session.commit()
         except IntegrityError:  # another process got there first
             session.rollback()
-        return str(session.scalar(select(MetaRow.value).where(MetaRow.key == "instance_id")))
+        return str(session.scalar(select(MetaRow.value).where(MetaRow.key == key)))
+
+
+def instance_id(engine: Engine) -> str:
+    """A random id given to this database at first start (stable for its lifetime), to tell
+    a recreated database from the one an on-disk index was built from."""
+    return stored_once(engine, "instance_id", new_id)
+
+
+def cache_secret(engine: Engine) -> str:
+    """The key under which embedding-cache entries are hashed. It lives in the database, not
+    in the cache file, so the cache file alone cannot confirm that a text was ever stored."""
+    return stored_once(engine, "embedding_cache_secret", lambda: secrets.token_hex(32))
+
+
+def flag(session: Session, key: str, on: bool) -> None:
+    """Set or clear a flag inside the caller's transaction."""
+    session.execute(delete(MetaRow).where(MetaRow.key == key))
+    if on:
+        session.add(MetaRow(key=key, value="1"))
+
+
+def is_flagged(engine: Engine, key: str) -> bool:
+    with Session(engine) as session:
+        return session.scalar(select(MetaRow.value).where(MetaRow.key == key)) is not None

@@ -54,3 +54,17 @@ class VectorIndex(Protocol):
     def apply(self, changes: Sequence[VectorChanges]) -> None:
         """Take in changes that were just committed to SQL."""
         ...
+
+
+class Embeddings(Protocol):
+    """What services embed with: an embedder seen per tenant (its cache entries are keyed by
+    the tenant, so one tenant's texts are never looked up or timed through another's)."""
+
+    name: str
+    dim: int
+
+    def for_tenant(self, tenant_id: str) -> Embedder: ...
+
+    def forget(self, tenant_id: str, texts: Sequence[str]) -> None:
+        """Drop whatever is kept of these texts (their cached vectors): a purge."""
+        ...

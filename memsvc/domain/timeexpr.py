@@ -110,15 +110,21 @@ def find_time_mentions(text: str, now: datetime) -> list[TimeMention]:
     found: list[TimeMention] = []
     for pattern, handler in RULES:
         for match in pattern.finditer(text):
-            res = handler(match, ctx)
-            if res is not None:
-                found.append(_mention(ctx, match.span(), res))
+            try:
+                res = handler(match, ctx)
+                if res is not None:
+                    found.append(_mention(ctx, match.span(), res))
+            except (OverflowError, ValueError):
+                continue  # "9000 years ago": a date the calendar cannot hold is no window
     chosen: list[TimeMention] = []
     for mention in sorted(found, key=lambda m: (m.span[0] - m.span[1], m.span[0])):
         if all(mention.span[1] <= c.span[0] or mention.span[0] >= c.span[1] for c in chosen):
             chosen.append(mention)
     chosen.sort(key=lambda m: m.span[0])
-    return [_absorb(ctx, _operator(ctx, m)) for m in _join_ranges(ctx, chosen)]
+    try:
+        return [_absorb(ctx, _operator(ctx, m)) for m in _join_ranges(ctx, chosen)]
+    except (OverflowError, ValueError):
+        return []
 
 
 def query_window(text: str, now: datetime) -> TimeWindow | None:

@@ -22,7 +22,7 @@ from memsvc.stores.uow import UnitOfWorkFactory
 from memsvc.domain import Scope
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import Job, JobHandler
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 from memsvc.llm import LLM, build_llm
 from memsvc.settings import LifecycleSettings, LLMSettings
 
@@ -33,7 +33,7 @@ class Lifecycle:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        embedder: Embedder,
+        embedder: Embeddings,
         settings: LifecycleSettings,
         llm_settings: LLMSettings | None = None,
     ) -> None:

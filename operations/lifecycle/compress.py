@@ -40,7 +40,7 @@ from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit
 from memsvc.domain.jobs import Job, JobContext
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 from memsvc.domain.units import content_hash
 from memsvc.llm import LLM, LLMError
 from memsvc.settings import LifecycleSettings
@@ -73,7 +73,7 @@ class Compressor:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        embedder: Embedder,
+        embedder: Embeddings,
         settings: LifecycleSettings,
         llm: LLM | None = None,
     ) -> None:
@@ -155,7 +155,9 @@ class Compressor:
             )
             for p in rest
         ]
-        for p, text in zip(rest, extractive_many(groups, self._embedder, chars)):
+        tenant_id = pending[0].session.scope.tenant_id if pending else ""
+        embedder = self._embedder.for_tenant(tenant_id)
+        for p, text in zip(rest, extractive_many(groups, embedder, chars)):
             # A fallback is keyed apart, so that the next run asks the LLM again.
             key = p.key if self._llm is None else content_hash(p.key, "fallback")
             done[p.session.id] = _Summary(p.session, text, key, EXTRACTIVE)
@@ -173,7 +175,8 @@ class Compressor:
             return None
 
     def _write(self, job: Job, summaries: list[_Summary], progress: Progress) -> None:
-        vectors = self._embedder.embed_batch([s.text for s in summaries])
+        embedder = self._embedder.for_tenant(job.scope.tenant_id)
+        vectors = embedder.embed_batch([s.text for s in summaries])
         with self._uow(job.scope.tenant_id) as uow:
             current = uow.units.get_many(s.session.id for s in summaries)
             for summary, vector in zip(summaries, vectors):

@@ -32,7 +32,7 @@ from memsvc.domain import (
 )
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import FINISHED, Job
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 
 REVERTIBLE = frozenset({"consolidate", "compress", "forget"})
 SHOWN = 5  # unit ids named in a conflict message
@@ -46,7 +46,7 @@ class RevertResult:
 
 
 class Reverter:
-    def __init__(self, uow: UnitOfWorkFactory, embedder: Embedder) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
         self._uow = uow
         self._embedder = embedder
 
@@ -88,7 +88,8 @@ class Reverter:
         }
         if not texts:
             return {}
-        rows = self._embedder.embed_batch(list(texts.values()))
+        tenant_id = next(iter(units.values())).scope.tenant_id
+        rows = self._embedder.for_tenant(tenant_id).embed_batch(list(texts.values()))
         return dict(zip(texts, rows))
 
 

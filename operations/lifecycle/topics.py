@@ -50,7 +50,7 @@ from memsvc.domain import (
     new_id,
 )
 from memsvc.domain.jobs import Job
-from memsvc.domain.ports import Embedder
+from memsvc.domain.ports import Embeddings
 from memsvc.domain.text import content_words
 from memsvc.domain.units import content_hash
 from memsvc.settings import LifecycleSettings
@@ -131,7 +131,7 @@ def _when(unit: MemoryUnit) -> datetime:
 
 class TopicWriter:
     def __init__(
-        self, uow: UnitOfWorkFactory, embedder: Embedder, settings: LifecycleSettings
+        self, uow: UnitOfWorkFactory, embedder: Embeddings, settings: LifecycleSettings
     ) -> None:
         self._uow = uow
         self._embedder = embedder
@@ -154,7 +154,8 @@ class TopicWriter:
             for draft in chunk:
                 draft.content = self._content(draft)
             texts = [d.content for d in chunk]
-            vectors = self._embedder.embed_batch(texts) if chunk else np.zeros((0, 1))
+            embedder = self._embedder.for_tenant(job.scope.tenant_id)
+            vectors = embedder.embed_batch(texts) if chunk else np.zeros((0, 1))
             with self._uow(job.scope.tenant_id) as uow:
                 for draft, vector in zip(chunk, vectors):
                     progress.add(self._write(uow, draft, vector, job.id))
@@ -198,7 +199,8 @@ class TopicWriter:
         )
         items = [run for t in texts for run in by_speaker(t, known)]
         source = Source(sentences_of(items), header, known=known)
-        [content] = extractive_many([source], self._embedder, self._settings.summary_chars)
+        embedder = self._embedder.for_tenant(draft.scope.tenant_id)
+        [content] = extractive_many([source], embedder, self._settings.summary_chars)
         return content
 
     def _write(self, uow: UnitOfWork, draft: TopicDraft, vector: np.ndarray, job_id: str) -> str:
