@@ -5,6 +5,7 @@ at import time."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import Lifecycle
+from memsvc.operations.purge import Purger
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService, ServiceParts
@@ -35,6 +37,7 @@ from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
 from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
+from memsvc.stores.maintenance import scrub_files, scrub_pending
 from memsvc.stores.meta import cache_secret, instance_id
 from memsvc.stores.migrate import upgrade
 from memsvc.stores.readiness import readiness
@@ -97,7 +100,11 @@ def build(
     uow = UnitOfWorkFactory(write, read, index, cached.name)
     tokens = TokenCounter()
     extraction, llm = _extraction(settings, uow, cached, tokens)
-    lifecycle = Lifecycle(uow, cached, settings.lifecycle, settings.llm)
+    scrub = _scrubber(index, write)
+    purger = Purger(uow, cached, scrub)
+    if scrub_pending(write):  # a purge committed but its files were not scrubbed (a crash)
+        scrub()
+    lifecycle = Lifecycle(uow, cached, settings.lifecycle, purger, settings.llm)
     handlers = {"extract": extraction.handle, **lifecycle.handlers}
     runner = _runner(settings.jobs, write, handlers)
     job_service = JobService(uow, runner, frozenset(handlers))
@@ -113,6 +120,7 @@ def build(
         graph=GraphService(uow),
         lifecycle=lifecycle,
         checks=InputChecks(settings.limits),
+        purger=purger,
         auth=Authenticator(keys, settings.default_tenant, _dev_mode(settings, keys)),
         readiness=lambda: {**readiness(read), "embedder": cached.name},
         after_write=statistics.after_write,
@@ -135,6 +143,17 @@ def build(
         tokens,
         lifecycle=lifecycle,
     )
+
+
+def _scrubber(index: FaissVectorIndex, engine: Engine) -> Callable[[], object]:
+    """After a purge: write the vector index files without the purged vectors, then merge
+    the lexical index and checkpoint the WAL."""
+
+    def scrub() -> object:
+        index.flush()
+        return scrub_files(engine)
+
+    return scrub
 
 
 def _dev_mode(settings: Settings, keys: KeyRepository) -> bool:

@@ -31,7 +31,7 @@ from memsvc.schemas import (
     UpdateRequest,
     limit,
 )
-from memsvc.schemas.admin import KeyCreated, KeyOut, KeyRequest
+from memsvc.schemas.admin import KeyCreated, KeyOut, KeyRequest, PurgeOut, SourceRequest
 from memsvc.service import MemoryService
 
 
@@ -177,3 +177,14 @@ def list_keys(svc: MemoryService, who: Principal) -> list[KeyOut]:
 def revoke_key(svc: MemoryService, who: Principal, key_id: str) -> KeyOut:
     who.require("admin")
     return KeyOut.model_validate(svc.revoke_key(who.tenant_id, key_id), from_attributes=True)
+
+
+def purge_scope(svc: MemoryService, who: Principal, scope: d.Scope) -> PurgeOut:
+    who.require("admin")
+    return PurgeOut.model_validate(svc.purge_scope(scope, who.key_id).as_dict())
+
+
+def purge_source(svc: MemoryService, who: Principal, body: SourceRequest) -> PurgeOut:
+    who.require("admin")
+    source = d.SourceFilter(body.session_id, body.user_id, body.key_id)
+    return PurgeOut.model_validate(svc.purge_source(who.tenancy, source, who.key_id).as_dict())

@@ -12,6 +12,7 @@ from memsvc.checks import InputChecks
 from memsvc.domain import (
     AddCommand,
     AddResult,
+    Granularity,
     HistoryEntry,
     ListQuery,
     MemoryUnit,
@@ -26,6 +27,7 @@ from memsvc.domain import (
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
 from memsvc.domain.jobs import Job
+from memsvc.domain.queries import SourceFilter
 from memsvc.operations.auth import Authenticator
 from memsvc.operations.editing import DeleteResult, Editor
 from memsvc.operations.extraction import Extraction
@@ -33,6 +35,7 @@ from memsvc.operations.graph import EntityView, GraphService, Neighbourhood
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
+from memsvc.operations.purge import Purger, PurgeReport
 from memsvc.retrieval.searcher import Searcher
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWorkFactory
@@ -51,6 +54,7 @@ class ServiceParts:
     graph: GraphService
     lifecycle: Lifecycle
     checks: InputChecks
+    purger: Purger
     auth: Authenticator
     readiness: Callable[[], dict[str, str]]
     # Hears how many units each add created (the store keeps its planner statistics).
@@ -101,9 +105,31 @@ class MemoryService:
         cascade: bool = False,
         actor: str | None = None,
     ) -> DeleteResult:
-        """Soft delete (status `deleted`, out of search, history kept) or, with `hard`, purge
-        the text and vectors; `cascade` also takes what was derived only from the unit."""
-        return self._p.editor.delete(tenant, unit_id, hard=hard, cascade=cascade, actor=actor)
+        """Soft delete (status `deleted`, out of search, history kept; `cascade` also takes
+        what was derived only from the unit) or, with `hard`, purge: no text, vector or history
+        text is left of the unit and of what was derived only from it (see operations.purge)."""
+        if hard:
+            report = self._p.purger.purge_units(tenant, [unit_id], actor, "hard delete")
+            return DeleteResult(deleted=report.ids, hard=True)
+        return self._p.editor.delete(tenant, unit_id, cascade=cascade, actor=actor)
+
+    def purge_scope(self, scope: Scope, actor: str | None = None) -> PurgeReport:
+        """Remove every memory of a user, agent or session, and its history and jobs."""
+        return self._p.purger.purge_scope(scope, actor)
+
+    def purge_source(
+        self, tenant: TenantRef, source: SourceFilter, actor: str | None = None
+    ) -> PurgeReport:
+        """Purge one source (a session's turns, or everything one key wrote) and what was
+        derived only from it; units that had other sources are recomputed."""
+        where = UnitFilter(
+            user_id=source.user_id,
+            session_id=source.session_id,
+            actor=source.actor,
+            granularities=[Granularity.TURN] if source.session_id else None,
+            statuses=None,
+        )
+        return self._p.purger.purge_matching(tenant, where, actor, "purge by source")
 
     # -- reading ----------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:

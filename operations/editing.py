@@ -105,23 +105,25 @@ class Editor:
         tenant: TenantRef,
         unit_id: str,
         *,
-        hard: bool = False,
         cascade: bool = False,
         actor: str | None = None,
         reason: str | None = None,
     ) -> DeleteResult:
+        """Soft delete: status `deleted`, out of search, history kept (a purge is in
+        `operations.purge`)."""
         with self._uow(tenant) as uow:
             root = uow.units.get(unit_id)
-            targets = _cascade(uow, root) if cascade else [root]
+            targets = list(derived_closure(uow, [root]).values()) if cascade else [root]
             sessions: set[tuple[str | None, str | None, str | None]] = set()
+            uow.units.free_dedupe_keys([u.id for u in targets])
             for unit in targets:
-                _delete_one(uow, unit, hard, actor, reason)
+                _delete_one(uow, unit, actor, reason)
                 if unit.granularity is Granularity.TURN:
                     sessions.add((unit.scope.user_id, unit.scope.agent_id, unit.scope.session_id))
             for user_id, agent_id, session_id in sessions:
                 refresh_session(uow, Scope(uow.tenant_id, user_id, agent_id, session_id), actor)
             uow.commit()
-        return DeleteResult(deleted=[u.id for u in targets], hard=hard)
+        return DeleteResult(deleted=[u.id for u in targets], hard=False)
 
     def provenance(self, tenant: TenantRef, unit_id: str, depth: int = 10) -> ProvenanceView:
         with self._uow(tenant, write=False) as uow:
@@ -167,34 +169,27 @@ def _apply(unit: MemoryUnit, cmd: UpdateCommand) -> None:
         unit.attributes = {**unit.attributes, **cmd.attributes}
 
 
-def _delete_one(
-    uow: UnitOfWork, unit: MemoryUnit, hard: bool, actor: str | None, reason: str | None
-) -> None:
-    if unit.status is Status.DELETED and not hard:
+def _delete_one(uow: UnitOfWork, unit: MemoryUnit, actor: str | None, reason: str | None) -> None:
+    if unit.status is Status.DELETED:
         return
-    before: dict[str, Any] | None = unit.snapshot()
+    before = unit.snapshot()
     seq = uow.units.seq_of(unit.id)
     unit.status = Status.DELETED
     unit.version += 1
     unit.updated_at = utcnow()
-    if hard:
-        unit.content = ""
-        unit.attributes = {}
-        uow.history.scrub(unit.id)
-        before = None  # a purge keeps no copy of the text
     uow.units.save(unit)
     unindex(uow, seq)
-    record(uow, unit, "purge" if hard else "delete", before, actor=actor, reason=reason)
+    record(uow, unit, "delete", before, actor=actor, reason=reason)
 
 
-def _cascade(uow: UnitOfWork, root: MemoryUnit) -> list[MemoryUnit]:
-    """The root, a session's turns, and every unit derived only from units in that set."""
-    chosen: dict[str, MemoryUnit] = {root.id: root}
-    if root.granularity is Granularity.SESSION:
+def derived_closure(uow: UnitOfWork, roots: list[MemoryUnit]) -> dict[str, MemoryUnit]:
+    """The roots, the turns of root sessions, and every unit derived only from the set."""
+    chosen = {u.id: u for u in roots}
+    for session in [u for u in roots if u.granularity is Granularity.SESSION]:
         for turn in uow.units.find(
             UnitFilter(
-                session_id=root.scope.session_id,
-                user_id=root.scope.user_id,
+                session_id=session.scope.session_id,
+                user_id=session.scope.user_id,
                 granularities=[Granularity.TURN],
                 statuses=None,
             )
@@ -209,7 +204,7 @@ def _cascade(uow: UnitOfWork, root: MemoryUnit) -> list[MemoryUnit]:
             if set(unit.provenance.sources) <= set(chosen):
                 chosen[unit.id] = unit
                 frontier.add(unit.id)
-    return list(chosen.values())
+    return chosen
 
 
 def _walk(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from memsvc.stores.tables import HistoryRow
@@ -45,6 +46,34 @@ class HistoryRepository:
         for row in rows:
             row.before = _scrubbed(row.before)
             row.after = _scrubbed(row.after)
+
+    def scrub_many(self, unit_ids: Collection[str]) -> int:
+        """`scrub` for many units; returns how many entries were rewritten."""
+        rows = self._rows(unit_ids)
+        for row in rows:
+            row.before = _scrubbed(row.before)
+            row.after = _scrubbed(row.after)
+        return len(rows)
+
+    def remove_many(self, unit_ids: Collection[str]) -> int:
+        """Delete every history entry of these units; returns how many."""
+        rows = self._rows(unit_ids)
+        for row in rows:
+            self._session.delete(row)
+        return len(rows)
+
+    def _rows(self, unit_ids: Collection[str]) -> list[HistoryRow]:
+        ids, out = list(unit_ids), list[HistoryRow]()
+        for i in range(0, len(ids), 500):
+            out.extend(
+                self._session.scalars(
+                    select(HistoryRow).where(
+                        HistoryRow.tenant_id == self.tenant_id,
+                        HistoryRow.unit_id.in_(ids[i : i + 500]),
+                    )
+                )
+            )
+        return out
 
     def for_unit(self, unit_id: str) -> list[HistoryEntry]:
         return self._query(HistoryRow.unit_id == unit_id)

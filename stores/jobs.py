@@ -131,6 +131,18 @@ class JobRepository:
         wanted = _scope_json(scope)
         return next((_to_job(r) for r in rows if (r.scope or {}) == wanted), None)
 
+    def remove_for_scope(self, scope: Scope) -> int:
+        """Delete the jobs of a scope and of every narrower scope inside it (a scope purge);
+        returns how many."""
+        rows = list(self._session.scalars(select(JobRow).where(*self._mine())))
+        wanted = {k: v for k, v in _scope_json(scope).items() if v is not None}
+        if not wanted:
+            raise ValueError("a scope purge names a user, an agent or a session")
+        gone = [r for r in rows if all((r.scope or {}).get(k) == v for k, v in wanted.items())]
+        for row in gone:
+            self._session.delete(row)
+        return len(gone)
+
     def annotate(self, job_id: str, counts: dict[str, Any]) -> Job:
         """Add entries to a job's counts (e.g. that a finished job was reverted)."""
         row = self._row(job_id)

@@ -42,6 +42,7 @@ class UnitFilter:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
     valid_at: datetime | None = None
+    actor: str | None = None  # the API key that wrote the unit
 
 
 _ANY = UnitFilter(statuses=None)
@@ -113,6 +114,26 @@ class UnitRepository:
                     .where(*self._mine(), UnitRow.seq.in_(chunk))
                     .values(access_count=UnitRow.access_count + n, last_accessed_at=when)
                 )
+
+    def free_dedupe_keys(self, unit_ids: Collection[str]) -> None:
+        """Forget the idempotency keys of deleted units, so the same message can be stored
+        again (a deleted message is not a duplicate of anything)."""
+        for chunk in _chunks(list(unit_ids)):
+            self._session.execute(
+                update(UnitRow).where(*self._mine(), UnitRow.id.in_(chunk)).values(dedupe_key=None)
+            )
+
+    def remove_many(self, unit_ids: Collection[str]) -> None:
+        """Delete the rows themselves (a scope purge): their provenance edges both ways go
+        too, their vectors by cascade."""
+        for chunk in _chunks(list(unit_ids)):
+            self._session.execute(
+                delete(UnitSourceRow).where(
+                    UnitSourceRow.tenant_id == self.tenant_id,
+                    UnitSourceRow.source_id.in_(chunk) | UnitSourceRow.unit_id.in_(chunk),
+                )
+            )
+            self._session.execute(delete(UnitRow).where(*self._mine(), UnitRow.id.in_(chunk)))
 
     def remove(self, unit_id: str) -> int:
         """Delete the row itself (hard delete); edges and vectors go with it by cascade."""
@@ -354,6 +375,8 @@ def apply_filter(stmt: Select[*Ts], tenant: TenantRef, where: UnitFilter) -> Sel
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if where.actor is not None:
+        stmt = stmt.where(UnitRow.actor == where.actor)
     if where.granularities:
         stmt = stmt.where(UnitRow.granularity.in_([str(g) for g in where.granularities]))
     if where.statuses:

@@ -27,6 +27,7 @@ from memsvc.domain.queries import (
     Route,
     SearchQuery,
     SearchResult,
+    SourceFilter,
     TimeWindow,
     UpdateCommand,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Scope",
     "SearchQuery",
     "SearchResult",
+    "SourceFilter",
     "Status",
     "TimeWindow",
     "UnavailableError",

@@ -127,6 +127,16 @@ class ListQuery:
     limit: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class SourceFilter:
+    """One source of memories, to purge with what was derived only from it: the turns of a
+    session (of `user_id`, when given), or everything one API key (`actor`) wrote."""
+
+    session_id: str | None = None
+    user_id: str | None = None
+    actor: str | None = None
+
+
 @dataclass(slots=True)
 class Page:
     items: list[MemoryUnit]

@@ -17,6 +17,7 @@ from memsvc.operations.lifecycle.forget import Forgetter
 from memsvc.operations.lifecycle.revert import Reverter, RevertResult
 from memsvc.operations.lifecycle.stats import Health, HealthStats
 from memsvc.operations.lifecycle.triggers import Scheduler, ThresholdTrigger
+from memsvc.operations.purge import Purger
 from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Scope
@@ -35,6 +36,7 @@ class Lifecycle:
         uow: UnitOfWorkFactory,
         embedder: Embeddings,
         settings: LifecycleSettings,
+        purger: Purger,
         llm_settings: LLMSettings | None = None,
     ) -> None:
         """`llm_settings` with a `base_url` makes compression abstractive (its own client)."""
@@ -43,7 +45,7 @@ class Lifecycle:
         self._llm = build_llm(llm_settings) if llm_settings is not None else None
         llm: LLM | None = self._llm
         self.consolidator = Consolidator(uow, settings)
-        self.forgetter = Forgetter(uow, settings)
+        self.forgetter = Forgetter(uow, settings, purger)
         self.compressor = Compressor(uow, embedder, settings, llm)
         self._reverter = Reverter(uow, embedder)
         self._health = Health(uow, settings)

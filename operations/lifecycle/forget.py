@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any
 
 import pydantic
-from memsvc.operations.editing import record, unindex
-from memsvc.operations.ingest import refresh_session
+from memsvc.operations.editing import record
 from memsvc.operations.lifecycle.common import JobParams, Progress, batches, touch
+from memsvc.operations.purge import Purger, Removal
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -98,9 +98,10 @@ def policy_for(settings: LifecycleSettings, job: Job) -> RetentionPolicy:
 
 
 class Forgetter:
-    def __init__(self, uow: UnitOfWorkFactory, settings: LifecycleSettings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, settings: LifecycleSettings, purger: Purger) -> None:
         self._uow = uow
         self._settings = settings
+        self._purger = purger
 
     def handle(self, job: Job, ctx: JobContext) -> dict[str, Any]:
         """Job handler for kind `forget`."""
@@ -111,16 +112,18 @@ class Forgetter:
         counts = {"dry_run": job.dry_run, "scanned": len(units), "archived": 0, "purged": 0}
         progress = Progress(ctx, params, counts)
         progress.counts["pinned_skipped"] = sum(u.pinned for u in units)
-        done = 0
+        done, purged_texts = 0, []
         for batch in batches(plan, params.batch_size):
             if job.dry_run:
                 for decision in batch:
                     progress.add(f"would_{decision.action}")
                     progress.example(_example(decision))
             else:
-                self._apply(job, batch, progress, params.now)
+                purged_texts += self._apply(job, batch, progress, params.now)
             done += len(batch)
             progress.step(done / len(plan))
+        if purged_texts:
+            self._purger.finish(job.scope.tenant_id, purged_texts)
         return progress.counts
 
     def _candidates(self, scope: Scope) -> list[MemoryUnit]:
@@ -135,8 +138,9 @@ class Forgetter:
 
     def _apply(
         self, job: Job, batch: Sequence[Decision], progress: Progress, now: datetime
-    ) -> None:
-        sessions: set[Scope] = set()
+    ) -> list[str]:
+        """Archive and purge one batch in one transaction; returns the purged texts."""
+        doomed: list[MemoryUnit] = []
         with self._uow(job.scope.tenant_id) as uow:
             current = uow.units.get_many(d.unit.id for d in batch)
             for decision in batch:
@@ -148,15 +152,15 @@ class Forgetter:
                     _archive(uow, unit, decision.retention or 0.0, now, job.id)
                     progress.add("archived")
                 else:
-                    _purge(uow, unit, job.id)
+                    doomed.append(unit)
                     progress.add("purged")
-                    if unit.granularity is Granularity.TURN:
-                        sessions.add(unit.scope)
                 progress.example(_example(decision))
-            for scope in sessions:
-                _forget_summary(uow, scope, job.id)
-                refresh_session(uow, scope, None)
+            texts: list[str] = []
+            if doomed:
+                removal = Removal(doomed, expand=False, reason=REASON, job_id=job.id)
+                texts = self._purger.purge_in(uow, removal)[1]
             uow.commit()
+        return texts
 
 
 def _archive(uow: UnitOfWork, unit: MemoryUnit, r: float, now: datetime, job_id: str) -> None:
@@ -167,46 +171,12 @@ def _archive(uow: UnitOfWork, unit: MemoryUnit, r: float, now: datetime, job_id:
     record(uow, unit, "archive", before, reason=REASON, job_id=job_id)
 
 
-def _purge(uow: UnitOfWork, unit: MemoryUnit, job_id: str) -> None:
-    """As a hard delete: no text, no attributes, no vectors, no copy in history."""
-    touch(unit)
-    seq = uow.units.seq_of(unit.id)
-    unit.status = Status.DELETED
-    unit.content = ""
-    unit.attributes = {}
-    uow.history.scrub(unit.id)
-    uow.units.save(unit)
-    unindex(uow, seq)
-    record(uow, unit, "purge", None, reason=REASON, job_id=job_id)
-
-
-def _forget_summary(uow: UnitOfWork, scope: Scope, job_id: str) -> None:
-    """A session whose turns were purged loses its summary (it may quote them); the next
-    compression writes a new one from the turns that are left."""
-    for session in uow.units.find(
-        UnitFilter(
-            user_id=scope.user_id,
-            session_id=scope.session_id,
-            granularities=(Granularity.SESSION,),
-            statuses=None,
-        )
-    ):
-        if "summary" in session.attributes:
-            before = touch(session)
-            session.attributes = {
-                k: v for k, v in session.attributes.items() if not k.startswith("summary")
-            }
-            uow.units.save(session)
-            record(uow, session, "update", before, reason=REASON, job_id=job_id)
-
-
 def _example(decision: Decision) -> dict[str, Any]:
     unit = decision.unit
     out: dict[str, Any] = {
         "action": decision.action,
         "id": unit.id,
         "granularity": str(unit.granularity),
-        "what": unit.content[:120],
     }
     if decision.retention is not None:
         out["retention"] = round(decision.retention, 6)

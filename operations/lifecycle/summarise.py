@@ -15,13 +15,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pydantic
+from memsvc.operations.sentences import (  # noqa: F401  (re-exported)
+    Sentence,
+    embed_key,
+    sentences_of,
+    split_sentences,
+)
 
 from memsvc.domain.ports import Embedder
 from memsvc.domain.text import content_words
 from memsvc.llm import LLM
 from memsvc.tokens import truncate_to_budget
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’-]*(?: (?:of |the |de )?[A-Z][a-zA-Z'’-]*)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = (".", "!", "?", ":", '"', "“")
@@ -53,26 +58,6 @@ SUMMARY_PROMPT = (
     "place, pet or organisation, every date and time, and every number; state who said or "
     'did what. No preamble. Reply with JSON: {{"summary": "..."}}'
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    text: str
-    speaker: str | None
-    order: int
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SPLIT.split(text.strip()) if s.strip()]
-
-
-def sentences_of(items: Sequence[tuple[str | None, str]]) -> list[Sentence]:
-    """(speaker, text) items, in order, as sentences."""
-    out: list[Sentence] = []
-    for speaker, text in items:
-        for sentence in split_sentences(text):
-            out.append(Sentence(sentence, speaker, len(out)))
-    return out
 
 
 def is_date(phrase: str) -> bool:
@@ -129,12 +114,6 @@ def informative(source: Source) -> list[Sentence]:
         or mentions(s.text, source.known)
     ]
     return kept or list(source.sentences)
-
-
-def embed_key(sentence: Sentence) -> str:
-    """The text a sentence is embedded as: with its speaker first, like a turn, so that a
-    one-sentence turn reuses the vector cached when the turn was ingested."""
-    return f"{sentence.speaker}: {sentence.text}" if sentence.speaker else sentence.text
 
 
 def extractive_many(sources: Sequence[Source], embedder: Embedder, max_chars: int) -> list[str]:

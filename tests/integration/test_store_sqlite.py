@@ -99,8 +99,10 @@ def test_hard_delete_purges_text_from_unit_and_history(service: MemoryService) -
     turn = service.add(AddCommand(Scope("t1", "u1"), [Message("user", "my pin is 4242")])).turns[0]
     service.update("t1", turn.id, UpdateCommand(importance=0.9))
     service.delete("t1", turn.id, hard=True)
-    [tomb] = service.list(ListQuery(Scope("t1", "u1"), statuses=(Status.DELETED,))).items
-    assert tomb.id == turn.id and tomb.content == ""
+    tombs = service.list(ListQuery(Scope("t1", "u1"), statuses=(Status.DELETED,))).items
+    # the turn, and its session (derived from that turn only): both kept as empty tombstones
+    assert {t.granularity for t in tombs} == {Granularity.TURN, Granularity.SESSION}
+    assert turn.id in {t.id for t in tombs} and all(t.content == "" for t in tombs)
     for entry in service.history("t1", turn.id):
         for state in (entry.before, entry.after):
             assert state is None or "content" not in state
