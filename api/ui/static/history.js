@@ -4,9 +4,20 @@ import { h, when } from "./dom.js";
 
 const SKIP = new Set(["updated_at", "version"]);
 
+// Attributes are compared key by key ("attributes.summary"), not as one blob.
+function flat(state) {
+  const out = {};
+  for (const [k, v] of Object.entries(state || {})) {
+    if (k === "attributes" && v && typeof v === "object") {
+      for (const [ak, av] of Object.entries(v)) out["attributes." + ak] = av;
+    } else out[k] = v;
+  }
+  return out;
+}
+
 export function historyEntry(entry) {
-  const before = entry.before || {};
-  const after = entry.after || {};
+  const before = flat(entry.before);
+  const after = flat(entry.after);
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
     (k) => !SKIP.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
   );

@@ -141,7 +141,7 @@ export async function job(main, route) {
     ]),
     REVERTIBLE.has(j.kind) && j.status === "succeeded" && !reverted && !j.dry_run ? revertControl(j) : null,
     h("h2", {}, `Changes (${changes.length})`),
-    sections.length ? sections : h("p", {}, "This job changed no memories."),
+    sections.length ? h("div", { class: "changes" }, sections) : h("p", {}, "This job changed no memories."),
   );
 }
 
