@@ -197,6 +197,7 @@ def test_unit_list_filters_by_kind_and_pages_with_a_cursor(
     p.goto(url + "/ui")
     p.get_by_role("textbox", name="API key").fill(key)
     p.get_by_role("button", name="Use key").click()
+    expect(p.get_by_role("heading", name="Scopes")).to_be_visible()
     p.goto(url + "/ui#/units?user_id=carol&kind=episodic&granularity=turn")
     expect(p.get_by_text("Page 1: 25 units, newest first.")).to_be_visible()
     p.get_by_role("link", name="Next page →").click()

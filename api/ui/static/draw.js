@@ -114,6 +114,25 @@ function defs() {
   );
 }
 
+function relationEdge(r, a, b, offset) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = Math.hypot(dx, dy) || 1;
+  const [nx, ny] = [-dy / len, dx / len];
+  const [ux, uy] = [dx / len, dy / len];
+  const mid = { x: (a.x + b.x) / 2 + nx * offset, y: (a.y + b.y) / 2 + ny * offset };
+  const ctrl = { x: (a.x + b.x) / 2 + nx * offset * 2, y: (a.y + b.y) / 2 + ny * offset * 2 };
+  const start = { x: a.x + ux * 11, y: a.y + uy * 11 };
+  const end = { x: b.x - ux * 12, y: b.y - uy * 12 };
+  const cls = r.status === "active" ? "edge" : "edge past";
+  return s(
+    "g",
+    {},
+    s("path", { d: `M ${start.x} ${start.y} Q ${ctrl.x} ${ctrl.y} ${end.x} ${end.y}`, class: cls, fill: "none", "marker-end": "url(#arrow)" }),
+    s("text", { x: mid.x, y: mid.y - 4, "text-anchor": "middle", class: "label" }, (r.attributes.label || "").replaceAll("_", " ")),
+  );
+}
+
 // Entities on a circle, relations as labelled arrows between them. An end a relation names
 // without an entity (e.g. "the user") is drawn as a plain label.
 function ends(r) {
@@ -138,18 +157,18 @@ export function entityGraph(entities, relations, limit = 40) {
     const angle = (2 * Math.PI * i) / shown.length - Math.PI / 2;
     pos.set(n.id, { x: size / 2 + radius * Math.cos(angle), y: size / 2 + radius * Math.sin(angle), n });
   });
-  const edges = relations
-    .filter((r) => ends(r).every((id) => pos.has(id)))
-    .map((r) => {
-      const [a, b] = ends(r).map((id) => pos.get(id));
-      const cls = r.status === "active" ? "edge" : "edge past";
-      return s(
-        "g",
-        {},
-        s("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: cls, "marker-end": "url(#arrow)" }),
-        s("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 4, "text-anchor": "middle", class: "label" }, (r.attributes.label || "").replaceAll("_", " ")),
-      );
-    });
+  const drawn = relations.filter((r) => ends(r).every((id) => pos.has(id)));
+  const pairs = new Map(); // parallel relations between two entities fan out as curves
+  for (const r of drawn) {
+    const key = [...ends(r)].sort().join("|");
+    if (!pairs.has(key)) pairs.set(key, []);
+    pairs.get(key).push(r);
+  }
+  const edges = drawn.map((r) => {
+    const group = pairs.get([...ends(r)].sort().join("|"));
+    const offset = (group.indexOf(r) - (group.length - 1) / 2) * 30;
+    return relationEdge(r, ...ends(r).map((id) => pos.get(id)), offset);
+  });
   const nodes = [...pos.values()].map(({ x, y, n }) => {
     const mark = [
       s("circle", { cx: x, cy: y, r: 9, class: n.unit ? "entity" : "entity named" }),

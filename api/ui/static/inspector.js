@@ -7,6 +7,7 @@ import { scopes, search, unit, units } from "./views-memory.js";
 const VIEWS = { scopes, units, unit, search, graph, jobs, job, stats };
 const TITLES = { unit: "units", job: "jobs" };
 const main = document.getElementById("view");
+let rendering = 0;
 const keyInput = document.getElementById("api-key");
 const keyStatus = document.getElementById("key-status");
 
@@ -28,14 +29,19 @@ async function render() {
     else link.removeAttribute("aria-current");
   }
   const view = VIEWS[route.name];
+  const mine = ++rendering;
   main.replaceChildren(h("p", { role: "status" }, "Loading…"));
   document.title = `${route.name} · memsvc inspector`;
+  // Views draw off-page; only the latest navigation's view is shown (a slow earlier one that
+  // finishes later is dropped).
+  const target = h("div");
   try {
     if (!view) throw new Error(`There is no view called “${route.name}”.`);
-    await view(main, route);
+    await view(target, route);
   } catch (error) {
-    main.replaceChildren(h("h1", {}, "Something went wrong"), errorMessage(error));
+    target.replaceChildren(h("h1", {}, "Something went wrong"), errorMessage(error));
   }
+  if (mine === rendering) main.replaceChildren(...target.childNodes);
 }
 
 function errorMessage(error) {
