@@ -11,30 +11,33 @@ import pytest
 from memsvc.api.app import create_app
 
 from memsvc.bootstrap import Container, build
+from memsvc.domain.auth import NewKey
 from tests.conftest import make_settings
 from tests.e2e.inspector_seed import seed
 from tests.servers import app_server
 
 
 @pytest.fixture
-def clients(tmp_path: Path) -> Iterator[tuple[httpx.Client, httpx.Client]]:
-    box: Container = build(make_settings(tmp_path))
-    _, acme = box.keys.create("acme", "a")
-    _, other = box.keys.create("other", "o")
+def clients(tmp_path: Path) -> Iterator[tuple[httpx.Client, httpx.Client, httpx.Client]]:
+    box: Container = build(make_settings(tmp_path, auth={"mode": "keys"}))
+    _, acme = box.keys.create(NewKey("acme"))
+    _, other = box.keys.create(NewKey("other"))
+    _, narrow = box.keys.create(NewKey("acme", "reader", user_id="bob"))
     try:
         with app_server(create_app(container=box)) as url:
             a = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {acme}"})
             o = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {other}"})
-            with a, o:
-                yield a, o
+            n = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {narrow}"})
+            with a, o, n:
+                yield a, o, n
     finally:
         box.close()
 
 
 def test_scopes_list_users_and_agents_of_the_tenant_only(
-    clients: tuple[httpx.Client, httpx.Client],
+    clients: tuple[httpx.Client, httpx.Client, httpx.Client],
 ) -> None:
-    acme, other = clients
+    acme, other, narrow = clients
     seed(acme)
     other.post("/v1/memories", json={"user_id": "zoe", "messages": [{"content": "hello"}]})
     scopes = acme.get("/v1/scopes").json()
@@ -44,13 +47,14 @@ def test_scopes_list_users_and_agents_of_the_tenant_only(
     assert alice["total"] == alice["active"] == sum(alice["by_granularity"].values())
     assert alice["last_activity"] >= scopes[1]["last_activity"]
     assert [s["user_id"] for s in other.get("/v1/scopes").json()] == ["zoe"]
+    assert [s["user_id"] for s in narrow.get("/v1/scopes").json()] == ["bob"]
     assert acme.get("/v1/scopes", params={"limit": 0}).status_code == 422
 
 
 def test_job_changes_list_what_the_job_did_within_the_tenant(
-    clients: tuple[httpx.Client, httpx.Client],
+    clients: tuple[httpx.Client, httpx.Client, httpx.Client],
 ) -> None:
-    acme, other = clients
+    acme, other, narrow = clients
     job = seed(acme)
     changes = acme.get(f"/v1/jobs/{job['id']}/changes").json()
     assert [c["operation"] for c in changes] == ["summarise", "summarise"]
@@ -58,12 +62,13 @@ def test_job_changes_list_what_the_job_did_within_the_tenant(
     session = acme.get(f"/v1/memories/{changes[0]['unit_id']}").json()
     assert session["granularity"] == "session"
     assert other.get(f"/v1/jobs/{job['id']}/changes").status_code == 404
+    assert narrow.get(f"/v1/jobs/{job['id']}/changes").status_code == 404  # alice's job
 
 
 def test_units_filter_by_occurred_time_and_validity(
-    clients: tuple[httpx.Client, httpx.Client],
+    clients: tuple[httpx.Client, httpx.Client, httpx.Client],
 ) -> None:
-    acme, _ = clients
+    acme, _, _ = clients
     seed(acme)
     march = acme.get(
         "/v1/memories",

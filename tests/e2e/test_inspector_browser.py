@@ -16,6 +16,7 @@ from memsvc.api.app import create_app
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from memsvc.bootstrap import Container, build
+from memsvc.domain.auth import NewKey
 from tests.conftest import make_settings
 from tests.e2e.inspector_seed import seed
 from tests.servers import app_server
@@ -46,8 +47,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str, Container]]:
-    box = build(make_settings(tmp_path, embedder={"model": "hash-384"}))
-    _, key = box.keys.create("acme", "inspector", role="admin")
+    settings = make_settings(tmp_path, embedder={"model": "hash-384"}, auth={"mode": "keys"})
+    box = build(settings)
+    _, key = box.keys.create(NewKey("acme", "admin", "inspector"))
     try:
         with app_server(create_app(container=box)) as url:
             yield url, key, box

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from memsvc import domain as d
 from memsvc.bootstrap import Container, build
+from memsvc.domain.auth import NewKey
 from memsvc.logs import ACCESS, JsonFormatter
 from tests.conftest import make_settings
 from tests.servers import app_server
@@ -152,7 +153,7 @@ def access_log() -> Iterator[io.StringIO]:
 def test_one_json_log_line_per_request_without_content_or_key(
     box: Container, access_log: io.StringIO
 ) -> None:
-    _, key = box.keys.create("acme", "logs")
+    _, key = box.keys.create(NewKey("acme", name="logs"))
     headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "req-42"}
     with app_server(create_app(container=box)) as url, httpx.Client(base_url=url) as api:
         added = api.post(
