@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from memsvc.api import errors, openapi
+from fastapi_offline import FastAPIOffline
+from memsvc.api import errors, metrics, openapi, ui
 from memsvc.api.limits import BodyLimitMiddleware
+from memsvc.api.observe import ObserveMiddleware
 from memsvc.api.ratelimit import RateLimiter
 from memsvc.api.routes import ERRORS, ROUTERS
 
@@ -41,18 +43,25 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             if container is None:
                 box.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets come from an installed package, not a CDN: /docs works
+    # offline, as the embedded default promises.
+    app = FastAPIOffline(
         title="memsvc",
         version=__version__,
         description="Long-term memory for AI agents: typed memory units with provenance, "
-        "routed multi-granularity retrieval and lifecycle jobs.",
+        "routed multi-granularity retrieval and lifecycle jobs. Memory inspector at /ui.",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        static_url="/docs-static",
     )
     app.state.rate_limiter = RateLimiter(settings.auth.rate_per_s, settings.auth.rate_burst)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(ObserveMiddleware)  # outermost: sees every request, 413s included
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERRORS)
+    if settings.telemetry.metrics:
+        app.include_router(metrics.router)
+    ui.install(app)
     openapi.install(app, settings.limits)
     return app

@@ -32,9 +32,10 @@ from memsvc.operations.purge import Purger
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService, ServiceParts
-from memsvc.settings import JobSettings, Settings
+from memsvc.settings import Settings
 from memsvc.stores.engine import is_sqlite, make_engine
 from memsvc.stores.faiss_index import FaissVectorIndex
+from memsvc.stores.gauges import database_bytes, queue_depth
 from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.maintenance import scrub_files, scrub_pending
@@ -43,6 +44,7 @@ from memsvc.stores.migrate import upgrade
 from memsvc.stores.readiness import readiness
 from memsvc.stores.statistics import PlannerStatistics
 from memsvc.stores.uow import UnitOfWorkFactory
+from memsvc.telemetry import Sources, Telemetry
 from memsvc.tokens import TokenCounter
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class Container:
     llm: OpenAICompatibleLLM | None = None  # the extraction LLM, when configured
     tokens: TokenCounter | None = None  # LLM tokens used per scope ("tenant/user")
     lifecycle: Lifecycle | None = None  # closed with the container (its summary LLM)
+    telemetry: Telemetry | None = None  # metrics (and traces) of this container's services
 
     def close(self) -> None:
         self.runner.stop()
@@ -81,8 +84,11 @@ def build(
     *,
     embedder: Embedder | None = None,
     migrate: bool = True,
+    tracer_provider: object | None = None,
 ) -> Container:
+    """`tracer_provider` (OpenTelemetry) replaces the process's global one when tracing is on."""
     settings = settings or Settings()
+    telemetry = Telemetry(settings.telemetry, tracer_provider)
     url = settings.resolved_database_url
     write = make_engine(url, immediate=True)
     read = make_engine(url)
@@ -106,7 +112,7 @@ def build(
         scrub()
     lifecycle = Lifecycle(uow, cached, settings.lifecycle, purger, settings.llm)
     handlers = {"extract": extraction.handle, **lifecycle.handlers}
-    runner = _runner(settings.jobs, write, handlers)
+    runner = _runner(settings, write, handlers, telemetry)
     job_service = JobService(uow, runner, frozenset(handlers))
     lifecycle.bind(job_service, runner.store.tenants, runner.stopping)
     keys = KeyRepository(write)
@@ -114,7 +120,7 @@ def build(
         uow=uow,
         ingestor=Ingestor(uow, cached),
         editor=Editor(uow, cached),
-        searcher=Searcher(uow, index, cached, settings.retrieval),
+        searcher=Searcher(uow, index, cached, settings.retrieval, telemetry),
         extraction=extraction,
         jobs=job_service,
         graph=GraphService(uow),
@@ -123,8 +129,10 @@ def build(
         purger=purger,
         auth=Authenticator(keys, settings.default_tenant, _dev_mode(settings, keys)),
         readiness=lambda: {**readiness(read), "embedder": cached.name},
-        after_write=statistics.after_write,
+        after_write=lambda created: _after_write(statistics, telemetry, created),
+        probe=telemetry,
     )
+    _watch(telemetry, cached, read, url)
     service = MemoryService(parts)
     if settings.jobs.run_in_process:
         runner.start()
@@ -142,6 +150,23 @@ def build(
         llm,
         tokens,
         lifecycle=lifecycle,
+        telemetry=telemetry,
+    )
+
+
+def _after_write(statistics: PlannerStatistics, telemetry: Telemetry, created: int) -> None:
+    statistics.after_write(created)
+    telemetry.turns_stored(created)
+
+
+def _watch(telemetry: Telemetry, embedder: CachedEmbedder, read: Engine, url: str) -> None:
+    """What /metrics reads at each scrape: embedding totals, queue depth, database size."""
+    telemetry.watch(
+        Sources(
+            embedded=lambda: (embedder.embedded, embedder.embed_seconds),
+            queue_depth=lambda: queue_depth(read),
+            database_bytes=lambda: database_bytes(read, _index_dir(url)),
+        )
     )
 
 
@@ -163,7 +188,10 @@ def _dev_mode(settings: Settings, keys: KeyRepository) -> bool:
     return settings.auth.mode == "dev"
 
 
-def _runner(jobs: JobSettings, engine: Engine, handlers: dict[str, JobHandler]) -> InProcessRunner:
+def _runner(
+    settings: Settings, engine: Engine, handlers: dict[str, JobHandler], telemetry: Telemetry
+) -> InProcessRunner:
+    jobs = settings.jobs
     return InProcessRunner(
         JobStore(engine),
         handlers,
@@ -171,6 +199,7 @@ def _runner(jobs: JobSettings, engine: Engine, handlers: dict[str, JobHandler]) 
         poll_s=jobs.poll_s,
         stale_after_s=jobs.stale_after_s,
         max_attempts=jobs.max_attempts,
+        on_finish=telemetry.job_finished,
     )
 
 

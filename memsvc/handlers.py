@@ -26,6 +26,7 @@ from memsvc.schemas import (
     SearchResult,
     StatsOut,
     StatusName,
+    Time,
     Unit,
     UnitPage,
     UpdateRequest,
@@ -43,6 +44,9 @@ class ListParams(BaseModel):
     statuses: list[StatusName] | None = Field(None, description="Default: active only.")
     cursor: str | None = None
     limit: int = Field(50, ge=1, json_schema_extra=limit("max_page"))
+    occurred_from: Time | None = Field(None, description="Only units that occurred at/after.")
+    occurred_to: Time | None = Field(None, description="Only units that occurred before.")
+    valid_at: Time | None = Field(None, description="Only units valid at this time (as-of).")
 
 
 def add(svc: MemoryService, who: Principal, body: AddRequest) -> AddResult:
@@ -69,6 +73,9 @@ def list_units(svc: MemoryService, who: Principal, params: ListParams) -> UnitPa
         else (d.Status.ACTIVE,),
         cursor=params.cursor,
         limit=params.limit,
+        occurred_from=params.occurred_from,
+        occurred_to=params.occurred_to,
+        valid_at=params.valid_at,
     )
     return UnitPage.from_domain(svc.list(query))
 

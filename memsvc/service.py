@@ -27,7 +27,9 @@ from memsvc.domain import (
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
 from memsvc.domain.jobs import Job
+from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.domain.queries import SourceFilter
+from memsvc.domain.scopes import ScopeSummary
 from memsvc.operations.auth import Authenticator
 from memsvc.operations.editing import DeleteResult, Editor
 from memsvc.operations.extraction import Extraction
@@ -59,6 +61,7 @@ class ServiceParts:
     readiness: Callable[[], dict[str, str]]
     # Hears how many units each add created (the store keeps its planner statistics).
     after_write: Callable[[int], None] | None = None
+    probe: Probe = NULL_PROBE  # times each add (metrics, traces)
 
 
 class MemoryService:
@@ -72,6 +75,10 @@ class MemoryService:
         """Store messages as turns of a session (created when absent); idempotent. Then
         extract facts, entities, relations and procedures from the session: inline
         (`extract="sync"`), as a job (`"async"`), or not at all (`"off"`)."""
+        with self._p.probe.span("add", messages=len(cmd.messages), extract=cmd.extract):
+            return self._add(cmd)
+
+    def _add(self, cmd: AddCommand) -> AddResult:
         self._check.add(cmd)
         result = self._p.ingestor.add(cmd)
         scope = cmd.scope.with_session(result.session_id)
@@ -156,6 +163,9 @@ class MemoryService:
             session_id=query.scope.session_id,
             granularities=query.granularities,
             statuses=query.statuses or None,
+            occurred_from=query.occurred_from,
+            occurred_to=query.occurred_to,
+            valid_at=query.valid_at,
         )
         with self._uow(query.scope.tenant_id, write=False) as uow:
             return uow.units.page(where, query.cursor, query.limit)
@@ -167,6 +177,12 @@ class MemoryService:
 
     def provenance(self, tenant: TenantRef, unit_id: str, depth: int = 10) -> ProvenanceView:
         return self._p.editor.provenance(tenant, unit_id, depth)
+
+    def scopes(self, tenant: TenantRef, limit: int = 200) -> builtins.list[ScopeSummary]:
+        """The users and agents of a tenancy with their counts and last activity (inspector)."""
+        self._check.count(limit, "limit", self._check.limits.max_page)
+        with self._uow(tenant, write=False) as uow:
+            return uow.scopes.summaries(limit)
 
     # -- jobs -------------------------------------------------------------------------------
     def create_job(
@@ -182,6 +198,12 @@ class MemoryService:
     ) -> builtins.list[Job]:
         self._check.count(limit, "limit", self._check.limits.max_page)
         return self._p.jobs.list(tenant, kind, status, limit)
+
+    def job_changes(self, tenant: TenantRef, job_id: str) -> builtins.list[HistoryEntry]:
+        """The history rows a job wrote (what it merged, superseded, archived, summarised)."""
+        with self._uow(tenant, write=False) as uow:
+            uow.jobs.get(job_id)  # 404 for unknown ids and jobs outside the tenancy
+            return uow.history.for_job(job_id)
 
     def cancel_job(self, tenant: TenantRef, job_id: str) -> Job:
         return self._p.jobs.cancel(tenant, job_id)

@@ -140,6 +140,15 @@ class LifecycleSettings(BaseModel):
         return RetentionPolicy.model_validate({**self.retention.model_dump(), **override})
 
 
+class TelemetrySettings(BaseModel):
+    """Prometheus metrics at /metrics, and optional OpenTelemetry traces of add and search
+    (one span per retriever) sent to the process's tracer provider (configure its exporter
+    with the usual OTEL_* variables, e.g. under `opentelemetry-instrument`)."""
+
+    metrics: bool = True
+    tracing: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MEMSVC_",
@@ -153,6 +162,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8420, ge=1, le=65535)
     log_level: str = "info"
+    # `memsvc serve` logs one JSON object a line (one per request: id, tenant, route, status,
+    # duration); "text" for people reading a terminal.
+    log_format: Literal["json", "text"] = "json"
     default_tenant: str = "default"  # the tenant of single-tenant dev mode (no API keys)
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LLMSettings = LLMSettings()
@@ -162,6 +174,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from time import perf_counter
 from typing import Any
 
 from memsvc.stores.jobs import JobStore
@@ -49,8 +51,11 @@ class InProcessRunner:
         poll_s: float = 1.0,
         stale_after_s: float = 30.0,
         max_attempts: int = 3,
+        on_finish: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.store = store
+        # Hears (kind, outcome, seconds) of every run that ends here (metrics).
+        self._on_finish = on_finish
         self.handlers = handlers
         self.worker_id = "inproc-" + new_id()[:18]
         self.stopping = threading.Event()
@@ -98,15 +103,24 @@ class InProcessRunner:
             self.execute(job)
 
     def execute(self, job: Job) -> None:
+        start = perf_counter()
+        outcome = self._run(job)
+        if self._on_finish is not None:
+            self._on_finish(job.kind, outcome, perf_counter() - start)
+
+    def _run(self, job: Job) -> str:
         handler = self.handlers[job.kind]
         try:
             counts = handler(job, _Context(self, job))
         except JobCancelled:
             logger.info("job %s (%s) cancelled", job.id, job.kind)
+            return "cancelled"
         except JobInterrupted:
             self.store.release(job.id)
+            return "interrupted"
         except Exception as exc:  # a job boundary: record the failure, keep the runner alive
             logger.exception("job %s (%s) failed", job.id, job.kind)
             self.store.finish(job.id, JobStatus.FAILED, job.counts, f"{type(exc).__name__}: {exc}")
-        else:
-            self.store.finish(job.id, JobStatus.SUCCEEDED, counts)
+            return "failed"
+        self.store.finish(job.id, JobStatus.SUCCEEDED, counts)
+        return "succeeded"

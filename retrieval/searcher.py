@@ -4,7 +4,9 @@ by RRF, diversify over sessions when asked, and explain every hit."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
+from typing import Any
 
 import numpy as np
 from memsvc.retrieval import router
@@ -39,6 +41,7 @@ from memsvc.domain import (
     utcnow,
 )
 from memsvc.domain.ports import Embeddings, VectorIndex
+from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
@@ -80,8 +83,10 @@ class Searcher:
         index: VectorIndex,
         embedder: Embeddings,
         settings: RetrievalSettings,
+        probe: Probe = NULL_PROBE,
     ) -> None:
         self._uow = uow
+        self._probe = probe  # times the search and each retriever (metrics, traces)
         self._index = index
         self._embed = QueryEmbeddings(embedder)
         self._settings = settings
@@ -90,7 +95,17 @@ class Searcher:
         self.access = AccessRecorder(uow)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        vector = self._embed(query.scope.tenant_id, query.text)
+        with self._probe.span("search", k=query.k, mode=query.mode):
+            return self._search(query)
+
+    def _timed(self, name: str, retriever: Callable[..., Any], *args: Any) -> Any:
+        """Run one retriever inside its own probe span (`retriever.<name>`)."""
+        with self._probe.span("retriever." + name, retriever=name):
+            return retriever(*args)
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        with self._probe.span("retriever.embed", retriever="embed"):
+            vector = self._embed(query.scope.tenant_id, query.text)
         with self._uow(query.scope.tenant_id, write=False) as uow:
             ctx = QueryContext(
                 query, vector, uow, self._index, self._settings.candidates, self._directories
@@ -153,7 +168,7 @@ class Searcher:
         lists = Lists()
         wanted = query.granularities
         if wanted is None or Granularity.TURN in wanted:
-            turn_lists(ctx, lists)
+            self._timed("turn", turn_lists, ctx, lists)
         first_pass = [s for _, s, _ in lists.turns.get("turn.dense", [])[:FIRST_PASS]]
         feats = router.features(query.text, query.query_time or utcnow())
         plan = router.plan(query.mode, feats, first_pass)
@@ -164,7 +179,7 @@ class Searcher:
             plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}
             for granularity in wanted:
                 if granularity is not Granularity.TURN:
-                    direct_lists(ctx, granularity, lists)
+                    self._timed(str(granularity), direct_lists, ctx, granularity, lists)
                     plan.route.weights |= {
                         f"{granularity}.dense": 1.0,
                         f"{granularity}.lexical": 1.0,
@@ -177,13 +192,13 @@ class Searcher:
     def _run_routed(self, ctx: QueryContext, plan: router.Plan, lists: Lists) -> None:
         weights = plan.route.weights
         for granularity in plan.expand:
-            expansion_lists(ctx, Granularity(granularity), lists)
+            self._timed(granularity, expansion_lists, ctx, Granularity(granularity), lists)
         if plan.window is not None and ctx.query.time_window is None and weights.get("time.dense"):
-            time_lists(ctx, plan.window, lists)
+            self._timed("time", time_lists, ctx, plan.window, lists)
         if weights.get("session"):
-            session_lists(ctx, lists)
+            self._timed("session", session_lists, ctx, lists)
         if weights.get("topic"):
-            topic_lists(ctx, lists)
+            self._timed("topic", topic_lists, ctx, lists)
         order = [
             f.key
             for f in rrf(
@@ -194,16 +209,20 @@ class Searcher:
             )
         ]
         if weights.get("neighbour"):
-            neighbour_lists(ctx, order[:NEIGHBOUR_SEEDS], lists)
+            self._timed("neighbour", neighbour_lists, ctx, order[:NEIGHBOUR_SEEDS], lists)
         if weights.get("feedback"):
-            feedback_lists(ctx, order[:FEEDBACK_SEEDS], lists)
+            self._timed("feedback", feedback_lists, ctx, order[:FEEDBACK_SEEDS], lists)
         if weights.get("author"):
             about_assistant = bool(plan.route.features.get("assistant"))
-            plan.route.features["authors"] = author_lists(ctx, order, about_assistant, lists)
+            plan.route.features["authors"] = self._timed(
+                "author", author_lists, ctx, order, about_assistant, lists
+            )
         if weights.get("graph"):
-            plan.route.features["linked_entities"] = graph_list(ctx, self._graphs, lists)
+            plan.route.features["linked_entities"] = self._timed(
+                "graph", graph_list, ctx, self._graphs, lists
+            )
         if weights.get("procedure.dense"):
-            direct_lists(ctx, Granularity.PROCEDURE, lists)
+            self._timed("procedure", direct_lists, ctx, Granularity.PROCEDURE, lists)
 
     def _hit(
         self, fused: Fused[int], unit: MemoryUnit, lists: Lists, window: TimeWindow | None

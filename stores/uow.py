@@ -11,6 +11,7 @@ from types import TracebackType
 from memsvc.stores.history import HistoryRepository
 from memsvc.stores.jobs import JobRepository
 from memsvc.stores.lexical import LexicalIndex, SqliteFts
+from memsvc.stores.scopes import ScopeRepository
 from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
 from sqlalchemy import Engine
@@ -28,6 +29,7 @@ class UnitOfWork:
     jobs: JobRepository
     vectors: VectorStore
     lexical: LexicalIndex
+    scopes: ScopeRepository
     session: Session
 
     def __init__(
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session, self.tenancy)
         self.vectors = VectorStore(self.session, self.tenant_id, self._model)
         self.lexical = SqliteFts(self.session, self.tenancy)
+        self.scopes = ScopeRepository(self.session, self.tenancy)
         return self
 
     def commit(self) -> None:

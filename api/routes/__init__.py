@@ -6,11 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from memsvc.api.routes import admin, graph, jobs, memories, ops
+from memsvc.api.routes import admin, graph, inspect, jobs, memories, ops
 
 from memsvc.schemas import ErrorResponse
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorResponse} for s in (401, 403, 404, 409, 413, 422, 429)
 }
-ROUTERS: list[APIRouter] = [memories.router, jobs.router, graph.router, admin.router, ops.router]
+ROUTERS: list[APIRouter] = [
+    memories.router,
+    jobs.router,
+    graph.router,
+    inspect.router,
+    admin.router,
+    ops.router,
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 import socket
 import sys
 from datetime import datetime
@@ -54,17 +53,16 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     db: DbOption = None,
 ) -> None:
-    """Serve the REST API (OpenAPI docs at /docs)."""
+    """Serve the REST API (docs at /docs, memory inspector at /ui, metrics at /metrics)."""
     import uvicorn
 
     from memsvc.api.app import create_app
     from memsvc.bootstrap import build
+    from memsvc.logs import configure as configure_logs
 
     settings = _settings(db)
     host, port = host or settings.host, port or settings.port
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    configure_logs(settings.log_level, settings.log_format)
     container = build(settings)
     if container.service.dev_mode and not _is_loopback(host):
         container.close()
@@ -76,7 +74,12 @@ def serve(
         raise typer.Exit(2)
     try:
         uvicorn.run(
-            create_app(container=container), host=host, port=port, log_level=settings.log_level
+            create_app(container=container),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            log_config=None,  # our handlers (memsvc.logs); the request line is ours too
+            access_log=False,
         )
     finally:
         container.close()

@@ -125,6 +125,9 @@ class ListQuery:
     statuses: tuple[Status, ...] = (Status.ACTIVE,)
     cursor: str | None = None
     limit: int = 50
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    valid_at: datetime | None = None  # facts and relations valid then (as-of)
 
 
 @dataclass(frozen=True, slots=True)
