@@ -44,7 +44,8 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, str | None, list[dict[
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]  # where it came from, not which field
-        details.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        details.append({"field": ".".join(loc) or None, "message": message})
     first = details[0] if details else {"field": None, "message": "invalid request"}
     where = f"{first['field']}: " if first["field"] else ""
     return where + str(first["message"]), first["field"], details

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -19,9 +19,12 @@ import httpx
 import pydantic
 from pydantic import TypeAdapter
 
-from memsvc import handlers
+from memsvc import handlers, inspection
+from memsvc.domain import Scope
+from memsvc.domain.auth import Principal
 from memsvc.domain.errors import ERRORS_BY_STATUS, MemsvcError, UnavailableError, ValidationError
-from memsvc.handlers import ListParams, Principal
+from memsvc.handlers import ListParams
+from memsvc.inspection import ScopeOut
 from memsvc.schemas import (
     AddRequest,
     AddResult,
@@ -42,6 +45,7 @@ from memsvc.schemas import (
     UnitPage,
     UpdateRequest,
 )
+from memsvc.schemas.admin import KeyCreated, KeyOut, KeyRequest, PurgeOut, SourceRequest
 from memsvc.service import MemoryService
 from memsvc.settings import Settings
 
@@ -68,7 +72,8 @@ def _build(model: type[M], **fields: Any) -> M:
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise ValidationError(f"{field}: {first['msg']}", field=field) from exc
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValidationError(f"{field}: {message}", field=field) from exc
 
 
 class _Api:
@@ -395,6 +400,100 @@ class _Api:
             )
         )
 
+    # -- inspection -------------------------------------------------------------------------
+    def list_scopes(self, *, limit: int = 200) -> builtins.list[ScopeOut]:
+        """Users and agents of the tenant with their counts and last activity."""
+        return self._run(
+            _Call(
+                "GET",
+                "/v1/scopes",
+                _SCOPES,
+                lambda s, w: inspection.list_scopes(s, w, limit),
+                params={"limit": limit},
+            )
+        )
+
+    def job_changes(self, job_id: str) -> builtins.list[HistoryEntry]:
+        """What a job changed: the history entries it wrote, oldest first."""
+        return self._run(
+            _Call(
+                "GET",
+                f"/v1/jobs/{job_id}/changes",
+                _HISTORY,
+                lambda s, w: inspection.job_changes(s, w, job_id),
+            )
+        )
+
+    # -- administration (admin keys) --------------------------------------------------------
+    def create_key(
+        self,
+        *,
+        role: Literal["admin", "writer", "reader"] = "writer",
+        name: str | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+    ) -> KeyCreated:
+        """Create an API key of this tenant, optionally narrowed to a user or agent; the
+        secret is in the result only."""
+        body = _build(KeyRequest, role=role, name=name, user_id=user_id, agent_id=agent_id)
+        return self._run(
+            _Call(
+                "POST", "/v1/keys", _KEY_CREATED, lambda s, w: handlers.create_key(s, w, body), body
+            )
+        )
+
+    def list_keys(self) -> builtins.list[KeyOut]:
+        return self._run(_Call("GET", "/v1/keys", _KEYS, lambda s, w: handlers.list_keys(s, w)))
+
+    def revoke_key(self, key_id: str) -> KeyOut:
+        """Revoke a key of this tenant; it stops working at once."""
+        return self._run(
+            _Call(
+                "DELETE", f"/v1/keys/{key_id}", _KEY, lambda s, w: handlers.revoke_key(s, w, key_id)
+            )
+        )
+
+    def purge_user(self, user_id: str) -> PurgeOut:
+        """Forget a user entirely: memories, vectors, lexical entries, history and jobs."""
+        return self._purge(f"/v1/users/{user_id}", Scope("", user_id=user_id))
+
+    def purge_agent(self, agent_id: str) -> PurgeOut:
+        """Forget an agent's memories entirely."""
+        return self._purge(f"/v1/agents/{agent_id}", Scope("", agent_id=agent_id))
+
+    def purge_session(self, session_id: str, *, user_id: str | None = None) -> PurgeOut:
+        """Forget a session and what was derived only from it."""
+        params = {"user_id": user_id} if user_id else None
+        return self._purge(
+            f"/v1/sessions/{session_id}", Scope("", user_id, None, session_id), params
+        )
+
+    def _purge(self, path: str, scope: Scope, params: dict[str, Any] | None = None) -> PurgeOut:
+        def local(s: MemoryService, w: Principal) -> PurgeOut:
+            return handlers.purge_scope(s, w, replace(scope, tenant_id=w.tenant_id))
+
+        return self._run(_Call("DELETE", path, _PURGE, local, params=params))
+
+    def purge_by_source(
+        self,
+        *,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        key_id: str | None = None,
+    ) -> PurgeOut:
+        """Purge one source (a session's turns, or everything one key wrote) and what was
+        derived only from it; memories that also had other sources are recomputed."""
+        body = _build(SourceRequest, session_id=session_id, user_id=user_id, key_id=key_id)
+        return self._run(
+            _Call(
+                "POST",
+                "/v1/purge/by-source",
+                _PURGE,
+                lambda s, w: handlers.purge_source(s, w, body),
+                body,
+            )
+        )
+
 
 _ADD = TypeAdapter(AddResult)
 _SEARCH = TypeAdapter(SearchResult)
@@ -410,6 +509,11 @@ _ENTITY = TypeAdapter(EntityOut)
 _NEIGHBOURS = TypeAdapter(Neighbourhood)
 _REVERT = TypeAdapter(RevertOut)
 _STATS = TypeAdapter(StatsOut)
+_SCOPES = TypeAdapter(list[ScopeOut])
+_KEY = TypeAdapter(KeyOut)
+_KEYS = TypeAdapter(list[KeyOut])
+_KEY_CREATED = TypeAdapter(KeyCreated)
+_PURGE = TypeAdapter(PurgeOut)
 
 
 class Memory(_Api):

@@ -191,9 +191,12 @@ class JobStore:
             return list(session.scalars(select(UnitRow.tenant_id).distinct()))
 
     def report(self, job_id: str, progress: float, counts: dict[str, Any]) -> JobStatus:
-        """Save progress and heartbeat; returns the job's status (it may have been cancelled)."""
+        """Save progress and heartbeat; returns the job's status (it may have been cancelled,
+        or purged with its scope: then it counts as cancelled)."""
         with self._sessions() as session, session.begin():
-            row = session.get_one(JobRow, job_id)
+            row = session.get(JobRow, job_id)
+            if row is None:
+                return JobStatus.CANCELLED
             if row.status == JobStatus.RUNNING.value:
                 now = utcnow()
                 row.progress, row.counts = progress, dict(counts)
@@ -211,10 +214,10 @@ class JobStore:
     def finish(
         self, job_id: str, status: JobStatus, counts: dict[str, Any], error: str | None = None
     ) -> None:
-        """Record the outcome, unless the job was cancelled meanwhile (cancel wins)."""
+        """Record the outcome, unless the job was cancelled (or purged) meanwhile."""
         with self._sessions() as session, session.begin():
-            row = session.get_one(JobRow, job_id)
-            if row.status != JobStatus.RUNNING.value:
+            row = session.get(JobRow, job_id)
+            if row is None or row.status != JobStatus.RUNNING.value:
                 return
             now = utcnow()
             row.status, row.counts, row.error = status.value, dict(counts), error

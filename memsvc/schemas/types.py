@@ -52,14 +52,13 @@ def _utc(value: datetime | None) -> datetime | None:
     ends of the calendar overflows."""
     if value is None:
         return None
+    out_of_range = f"date-time must lie between {EARLIEST.date()} and {LATEST.date()} (exclusive)"
     try:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError as exc:
-        raise ValueError("date-time is out of range") from exc
+        raise ValueError(out_of_range) from exc
     if not EARLIEST <= value < LATEST:
-        raise ValueError(
-            f"date-time must lie between {EARLIEST.date()} and {LATEST.date()} (exclusive)"
-        )
+        raise ValueError(out_of_range)
     return value
 
 
