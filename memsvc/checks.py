@@ -30,10 +30,12 @@ class InputChecks:
                 f"at most {self.limits.max_messages} messages per add; split the batch",
                 field="messages",
             )
+        # One empty message rejects the whole add, naming its index: nothing is stored, so a
+        # caller never has to work out which messages of a batch were kept.
         for i, message in enumerate(cmd.messages):
-            self.text(message.content, f"messages[{i}].content")
+            self.text(message.content, f"messages.{i}.content")
             if not message.role.strip():
-                raise ValidationError("role must not be empty", field=f"messages[{i}].role")
+                raise ValidationError("role must not be empty", field=f"messages.{i}.role")
 
     def search(self, query: SearchQuery) -> None:
         if not query.text.strip():

@@ -10,6 +10,7 @@ embedded to server is a change of constructor.
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -528,16 +529,16 @@ class Memory(_Api):
         settings: Settings | None = None,
         *,
         database_url: str | None = None,
-        data_dir: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
         tenant_id: str | None = None,
         embedder: Any = None,
     ) -> None:
         from memsvc.bootstrap import build
 
         overrides = {k: v for k, v in (("database_url", database_url), ("data_dir", data_dir)) if v}
-        settings = (settings or Settings()).model_copy(update=overrides)
-        if "data_dir" in overrides:
-            settings.data_dir = settings.data_dir.expanduser()
+        base = settings or Settings()
+        # Validated again, so that a plain string is a path and `~` is expanded.
+        settings = type(base).model_validate({**base.model_dump(), **overrides})
         self._container = build(settings, embedder=embedder)
         self._principal = Principal(tenant_id or settings.default_tenant)
 
