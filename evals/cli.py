@@ -40,6 +40,9 @@ Reingest = Annotated[bool, typer.Option(help="Drop the reusable scope database f
 Out = Annotated[Path | None, typer.Option(help="Report folder (default reports/<name>-<time>)")]
 Embedder = Annotated[str | None, typer.Option(help="Embedder model (default: settings)")]
 Progress = Annotated[bool, typer.Option(help="Progress bars")]
+DumpHits = Annotated[
+    bool, typer.Option(help="Also write hits.jsonl: each question's route and voted hits")
+]
 Exclude = Annotated[
     list[str] | None,
     typer.Option("--exclude", help="Leave a retriever out of memsvc's route (repeat; ablations)"),
@@ -103,6 +106,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         exclude: Exclude = None,
         job: Jobs = None,
         qtype: Types = None,
+        dump_hits: DumpHits = False,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}

@@ -61,7 +61,29 @@ def write_reports(result: RunResult, out: Path, command: str) -> dict[str, Path]
     paths["json"].write_text(json.dumps(data, indent=2, default=str) + "\n")
     paths["markdown"].write_text(to_markdown(data))
     paths |= write_plots(data, out)
+    dumps = result.systems["memsvc"].dumps if "memsvc" in result.systems else {}
+    if dumps:
+        paths["hits"] = _write_dumps(result, dumps, out / "hits.jsonl")
     return paths
+
+
+def _write_dumps(result: RunResult, dumps: dict[str, dict[str, Any]], path: Path) -> Path:
+    """One line per question: its gold evidence, type, route and memsvc's voted hits."""
+    with path.open("w") as out:
+        for q in result.questions:
+            if q.question_id not in dumps:
+                continue
+            line = {
+                "dataset": result.dataset.name,
+                "question_id": q.question_id,
+                "qtype": q.qtype,
+                "excluded": q.excluded,
+                "gold_turns": list(q.gold_turns),
+                "gold_sessions": list(q.gold_sessions),
+                **dumps[q.question_id],
+            }
+            out.write(json.dumps(line, default=str) + "\n")
+    return path
 
 
 def to_json(result: RunResult, command: str) -> dict[str, Any]:

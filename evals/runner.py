@@ -67,6 +67,7 @@ class RunConfig:
     qa_k: int = 10
     reingest: bool = False
     progress: bool = True
+    dump_hits: bool = False  # write each question's route and voted hits (hits.jsonl)
     settings: Settings | None = None
 
 
@@ -190,7 +191,9 @@ def _run_memsvc(
         found = _timed(
             timings,
             "search_memsvc",
-            lambda: search_memsvc(memory, questions, haystacks, options, config.progress),
+            lambda: search_memsvc(
+                memory, questions, haystacks, options, config.progress, dump=config.dump_hits
+            ),
         )
     finally:
         memory.close()

@@ -36,6 +36,8 @@ class SystemRun:
     granularities: Counter[str] = field(default_factory=Counter)
     # The top hits' dated texts per question (memsvc), what an LLM reader gets for QA.
     texts: dict[str, list[str]] = field(default_factory=dict)
+    # With `--dump-hits`: each question's route and hits with every retriever's vote (memsvc).
+    dumps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # Embedded or over HTTP: the same public methods.
@@ -120,6 +122,7 @@ def search_memsvc(
     options: dict[str, Any],
     progress: bool,
     keep_texts: int = 20,
+    dump: bool = False,
 ) -> SystemRun:
     """Ask every question in its own scope with its date as the query time."""
     run = SystemRun("memsvc")
@@ -136,7 +139,27 @@ def search_memsvc(
         run.routes[result.route.name] += 1
         run.granularities.update(h.granularity for h in result.hits[:10])
         run.texts[q.question_id] = [_dated(h.memory) for h in result.hits[:keep_texts]]
+        if dump:
+            run.dumps[q.question_id] = _dump(result, run.hits[q.question_id])
     return run
+
+
+def _dump(result: SearchResult, hits: list[RankedHit]) -> dict[str, Any]:
+    """What fusion research needs of one search: the route and, per hit, its ids and votes."""
+    return {
+        "route": result.route.model_dump(),
+        "hits": [
+            {
+                "turn": ranked.turn_id,
+                "session": ranked.session_id,
+                "granularity": hit.granularity,
+                "score": hit.score,
+                "key": hit.matched_key is not None,
+                "votes": [[v.retriever, v.rank, v.score] for v in hit.retrievers],
+            }
+            for hit, ranked in zip(result.hits, hits)
+        ],
+    }
 
 
 def _dated(unit: Unit) -> str:

@@ -164,6 +164,19 @@ def test_longmemeval_pipeline_writes_json_markdown_and_plots(tmp_path: Path) -> 
     assert any(p.suffix == ".png" and "per_type" in p.name for p in paths.values())
 
 
+def test_dump_hits_writes_each_questions_gold_route_and_voted_hits(tmp_path: Path) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    result = _run(tmp_path, "longmemeval", data, dump_hits=True, baselines=False)
+    paths = write_reports(result, tmp_path / "report", "memsvc eval longmemeval --dump-hits")
+    lines = [json.loads(line) for line in paths["hits"].read_text().splitlines()]
+    assert len(lines) == 3
+    scored = next(line for line in lines if not line["excluded"])
+    assert scored["gold_turns"] and scored["route"]["weights"]
+    top = scored["hits"][0]
+    assert top["turn"] and {v[0] for v in top["votes"]} & {"turn.dense", "turn.lexical"}
+
+
 def test_type_filter_keeps_only_that_question_type(tmp_path: Path) -> None:
     data = tmp_path / "lme.json.gz"
     _write_lme(data)
