@@ -1,4 +1,4 @@
-"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo`) and `bench`
+"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo|synth`) and `bench`
 (`memsvc bench`). Until the main CLI registers them: `python -m memsvc.evals.cli ...`."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from memsvc.evals.cache import DEFAULT_CACHE_DIR
@@ -129,6 +129,56 @@ eval_app.command("longmemeval")(_command("longmemeval"))
 eval_app.command("locomo")(_command("locomo"))
 
 
+@eval_app.command("synth")
+def synth(
+    out: Annotated[Path, typer.Option(help="Output file (.json, or .json.gz for gzip)")],
+    filler: Annotated[
+        Path, typer.Option(help="LongMemEval or LoCoMo file whose chats surround the facts")
+    ],
+    seed: Annotated[int, typer.Option(help="Seed: same seed and filler, same bytes")] = 0,
+    style: Annotated[
+        str | None, typer.Option(help="long or chat (default: chat for LoCoMo filler)")
+    ] = None,
+    personas: Annotated[int, typer.Option(help="Personas, one haystack each")] = 4,
+    sessions: Annotated[int, typer.Option(help="Sessions per persona")] = 60,
+    months: Annotated[int, typer.Option(help="Months the sessions spread over")] = 8,
+    max_turns: Annotated[int, typer.Option(help="Turns kept per filler session")] = 12,
+    max_chars: Annotated[int, typer.Option(help="Longer filler turns are cut near this")] = 1500,
+    negatives: Annotated[int, typer.Option(help="Distractors per fact, on average")] = 2,
+) -> None:
+    """Generate a LongMemEval-style test set (score it with `memsvc eval longmemeval`)."""
+    from collections import Counter
+
+    from memsvc.evals.synth import Style, SynthConfig, generate, write
+
+    if style not in (None, "long", "chat"):
+        raise typer.BadParameter("style must be one of long, chat", param_hint="style")
+    if not filler.is_file():
+        raise typer.BadParameter(f"no such file: {filler}", param_hint="--filler")
+    config = SynthConfig(
+        seed=seed,
+        filler=filler,
+        style=cast(Style | None, style),
+        personas=personas,
+        sessions=sessions,
+        months=months,
+        max_turns=max_turns,
+        max_chars=max_chars,
+        negatives=negatives,
+    )
+    try:
+        items = generate(config)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    write(items, out)
+    types = Counter(
+        i["question_type"] + ("_abs" if i["question_id"].endswith("_abs") else "") for i in items
+    )
+    typer.echo(f"{len(items)} questions over {personas} personas written to {out}")
+    for name, n in sorted(types.items()):
+        typer.echo(f"  {name}: {n}")
+
+
 def bench(
     sizes: Annotated[
         list[int] | None, typer.Option("--size", help="Scope sizes in turns (repeat)")
@@ -169,6 +219,6 @@ def _main_app() -> typer.Typer:
 if __name__ == "__main__":
     # `python -m memsvc.evals.cli longmemeval ...` works as well as `... eval longmemeval ...`.
     args = sys.argv[1:]
-    if args and args[0] in ("longmemeval", "locomo"):
+    if args and args[0] in ("longmemeval", "locomo", "synth"):
         sys.argv.insert(1, "eval")
     _main_app()(prog_name="memsvc")
