@@ -20,7 +20,7 @@ COUNTS = (
         (
             "{who} has tickets to see {item} in the summer",
             "{who} went to a {item} concert and loved it",
-            "{who} asked how many concerts I go to",
+            "{who} goes to concerts almost every week",
         ),
         answer="{count} ({items})",
         missing=("How many concerts has {who} been to?",),
@@ -46,12 +46,12 @@ COUNTS = (
         ),
         (
             "How much have I spent on cycling accessories in total?",
-            "What's the total I've paid for equipment for my two-wheeler?",
+            "How much have I spent on gear for my bike altogether?",
         ),
         (
             "{who} spent {n_money} on {item} for their bike",
             "{who} found {item} for {n_money}",
-            "{who} asked how much cycling accessories cost in total",
+            "{who} says cycling accessories cost a fortune",
         ),
         amounts=(25, 180, 5),
         answer="{total_money}",
@@ -70,7 +70,7 @@ COUNTS = (
         (
             "{who} finished {item} in one sitting",
             "{who} recommended {item}",
-            "{who} asked how many novels I get through in a month",
+            "{who} gets through three novels a month",
         ),
         answer="{count} ({items})",
         missing=("How many books has {who} read?",),
@@ -91,13 +91,13 @@ COUNTS = (
             "{item} was {n} km of mud, but I loved it",
         ),
         (
-            "What's the total distance I've covered on foot on my walks in the hills?",
+            "How far have I hiked in total?",
             "How many kilometres have I trekked altogether?",
         ),
         (
             "{who} hiked {n} km on {item}",
             "{who} wants to do {item} next month",
-            "{who} asked how far I walk in total on weekends",
+            "{who} walks about {n} km every weekend",
         ),
         amounts=(6, 24, 1),
         answer="{total} km",
@@ -145,7 +145,7 @@ COUNTS = (
         (
             "{who} is flying to {item} next week",
             "{who} lived in {item} for a year",
-            "{who} asked how many countries I've been to",
+            "{who} has been to more countries than anyone I know",
         ),
         answer="{count} ({items})",
         missing=("How many countries has {who} visited?",),
@@ -162,7 +162,7 @@ COUNTS = (
         (
             "{who} has {n} {item} in their aquarium",
             "{who} lost {n} {item} to a heater failure",
-            "{who} asked how many fish fit in a tank",
+            "{who} keeps far too many fish in one tank",
         ),
         amounts=(2, 8, 1),
         answer="{total}",
@@ -183,7 +183,7 @@ COUNTS = (
         (
             "{who} has an appointment with {item} next week",
             "{who} keeps cancelling on {item}",
-            "{who} asked how many medical appointments I've had",
+            "{who} has had a lot of medical appointments this year",
         ),
         answer="{count} ({items})",
         missing=("How many appointments has {who} had?",),
@@ -203,7 +203,7 @@ COUNTS = (
         (
             "{who} raised {n_money} with {item}",
             "{who} is planning {item} for the school",
-            "{who} asked how much money charity events raise",
+            "{who} thinks charity events raise too little money",
         ),
         amounts=(40, 400, 10),
         answer="{total_money}",

@@ -10,7 +10,7 @@ Every event of a persona falls on its own day, so each answer is unique.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from memsvc.evals.synth_model import Ctx, Mention, QuestionPlan, Realised, fill
 from memsvc.evals.synth_world import OTHERS
@@ -204,60 +204,49 @@ def _events(ctx: Ctx, n: int, taken: set[date]) -> list[Placed]:
     return sorted(placed, key=lambda p: p.day)
 
 
-def _noun(ctx: Ctx, placed: Placed) -> str:
-    return ctx.rng.choice(placed.event.noun)
-
-
-def _question(ctx: Ctx, form: str, events: list[Placed]) -> tuple[str, str, list[Placed]]:
-    """(question, answer, evidence) of one form; `events` are sorted earliest first."""
-    rng = ctx.rng
-    first, second = events[0], events[1] if len(events) > 1 else events[0]
-    if rng.random() < 0.5:  # name the later event first half of the time
-        a, b = second, first
-    else:
-        a, b = first, second
-    gap = (second.day - first.day).days
-    if form == "between":
-        text = rng.choice(
-            (
-                "How many days passed between {a} and {b}?",
-                "How many days were there between {a} and {b}?",
-                "How long was it, in days, from {a} to {b}?",
-            )
-        )
-        return fill(text, {"a": _noun(ctx, a), "b": _noun(ctx, b)}), f"{gap} days", events
-    if form == "first":
-        text = rng.choice(
-            (
-                "Which came first, {a} or {b}?",
-                "Which happened earlier: {a} or {b}?",
-                "What did I do first, {a} or {b}?",
-            )
-        )
-        return fill(text, {"a": _noun(ctx, a), "b": _noun(ctx, b)}), first.name, events
-    if form == "before":
-        text = rng.choice(
-            (
-                "What did I do {n} days before {a}?",
-                "Which event of mine happened {n} days before {a}?",
-            )
-        )
-        return fill(text, {"n": gap, "a": _noun(ctx, second)}), first.name, events
-    if form == "weekday":
-        text = rng.choice(("What day of the week was {a}?", "On which weekday was {a}?"))
-        return fill(text, {"a": _noun(ctx, first)}), WEEKDAYS[first.day.weekday()], [first]
-    names = [_noun(ctx, e) for e in rng.sample(events, len(events))]
-    text = rng.choice(
-        (
-            "In what order did these happen: {a}, {b} and {c}?",
-            "Put these in order, earliest first: {a}, {b}, {c}.",
-        )
-    )
-    answer = ", then ".join(e.name for e in events)
-    return fill(text, dict(zip("abc", names, strict=True))), answer, events
-
-
+TEMPLATES = {
+    "between": (
+        "How many days passed between {a} and {b}?",
+        "How many days were there between {a} and {b}?",
+        "How long was it, in days, from {a} to {b}?",
+    ),
+    "first": (
+        "Which came first, {a} or {b}?",
+        "Which happened earlier: {a} or {b}?",
+        "What did I do first, {a} or {b}?",
+    ),
+    "before": (
+        "What did I do {n} days before {last}?",
+        "Which event of mine happened {n} days before {last}?",
+    ),
+    "ago": ("How many days ago was {a}?", "How many days have passed since {a}?"),
+    "weekday": ("Which day of the week did {a} fall on?", "What weekday was {a} on?"),
+    "order": (
+        "In what order did these happen: {a}, {b} and {c}?",
+        "Put these in order, earliest first: {a}, {b}, {c}.",
+    ),
+}
 FORMS = {"between": 2, "first": 2, "before": 2, "ago": 1, "weekday": 1, "order": 3}
+
+
+def _question(ctx: Ctx, form: str, events: list[Placed], asked_at: datetime) -> tuple[str, str]:
+    """(question, answer) of one form; `events` are sorted earliest first and named in the
+    answer as the question names them."""
+    rng = ctx.rng
+    called = [rng.choice(e.event.noun) for e in events]
+    first, last = events[0], events[-1]
+    gap = (last.day - first.day).days
+    shuffled = rng.sample(called, len(called))  # the question names them in any order
+    values = dict(zip("abc", shuffled)) | {"n": gap, "last": called[-1]}
+    answers = {
+        "between": f"{gap} days",
+        "first": called[0],
+        "before": first.name,  # the question names only the later event
+        "ago": f"{(asked_at.date() - first.day).days} days",
+        "weekday": WEEKDAYS[first.day.weekday()],
+        "order": ", then ".join(called),
+    }
+    return fill(rng.choice(TEMPLATES[form]), values), answers[form]
 
 
 def realise_temporal(ctx: Ctx, form: str, taken: set[date]) -> Realised:
@@ -266,17 +255,10 @@ def realise_temporal(ctx: Ctx, form: str, taken: set[date]) -> Realised:
     rng, timeline = ctx.rng, ctx.timeline
     events = _events(ctx, FORMS[form], taken)
     asked_at = timeline.ask_time(rng)
-    if form == "ago":
-        event = events[0]
-        text = rng.choice(("How many days ago was {a}?", "How many days have passed since {a}?"))
-        days = (asked_at.date() - event.day).days
-        question, answer, evidence = fill(text, {"a": _noun(ctx, event)}), f"{days} days", events
-    else:
-        question, answer, evidence = _question(ctx, form, events)
-    plan = QuestionPlan(
-        "temporal-reasoning", question, answer, [e.mention for e in evidence], asked_at
-    )
-    out = Realised([e.mention for e in events], [plan])
+    question, answer = _question(ctx, form, events, asked_at)
+    evidence = [e.mention for e in events]
+    plan = QuestionPlan("temporal-reasoning", question, answer, evidence, asked_at)
+    out = Realised(list(evidence), [plan])
     gold = [e.mention.session for e in events]
     for event in events:
         for who in rng.sample(OTHERS, min(ctx.n_negatives(), 2)):

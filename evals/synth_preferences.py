@@ -26,7 +26,7 @@ PREFERENCES = (
         (
             "{who} is hosting a dinner party on Saturday and roasting a whole lamb",
             "{who} wants a steak menu for dinner with friends this weekend",
-            "{who} is cooking for a family get-together and asked me for ideas",
+            "{who} is cooking a pork roast for a family get-together",
         ),
     ),
     StaticKind(
@@ -39,12 +39,12 @@ PREFERENCES = (
         ),
         (
             "Any movie ideas for a quiet night in?",
-            "What should I stream this weekend?",
+            "Which film should I stream this weekend?",
         ),
         "The user would prefer slow, thoughtful science fiction like {film}; not horror.",
         (
             "{who} loves horror and made me watch three slasher movies on a quiet night in",
-            "{who} asked me what to stream this weekend",
+            "{who} streamed a whole true-crime series this weekend",
             "{who} only watches romantic comedies",
         ),
     ),
@@ -64,7 +64,7 @@ PREFERENCES = (
         "{place}) over busy cities.",
         (
             "{who} wants to spend a long weekend in a big city with nightlife",
-            "{who} asked me to recommend a destination for a short break with lots of shopping",
+            "{who} spent their short break shopping in a big city",
             "{who} is going to a theme park in the autumn",
         ),
     ),
@@ -84,7 +84,7 @@ PREFERENCES = (
         "knee; no jumping or running-heavy plans.",
         (
             "{who} started a workout plan with lots of box jumps",
-            "{who} asked a trainer for an exercise routine to get fitter this year",
+            "{who}'s trainer gave them an exercise routine full of sprints",
             "{who} wants a plan to run a marathon",
         ),
     ),
@@ -104,7 +104,7 @@ PREFERENCES = (
         (
             "{who} only listens to heavy metal on rainy days",
             "{who} made a playlist of pop hits to put on while cooking",
-            "{who} asked me to recommend some albums",
+            "{who} keeps sending me loud punk albums",
         ),
     ),
     StaticKind(
@@ -142,7 +142,7 @@ PREFERENCES = (
         (
             "{who} always orders a triple cream latte at the café",
             "{who} wants to try the cheesecake at the new bakery",
-            "{who} asked what to order at the café down the street",
+            "{who} orders a milkshake at the café down the street every day",
         ),
     ),
     StaticKind(
@@ -161,7 +161,7 @@ PREFERENCES = (
         (
             "{who} recommended a note-taking app that only runs on a Mac",
             "{who} manages their to-do list in a paid Windows app",
-            "{who} asked me for a good tool for notes",
+            "{who} pays for a note-taking tool on their iPad",
         ),
     ),
     StaticKind(
@@ -179,7 +179,7 @@ PREFERENCES = (
         "The user would prefer quick recipes that use their air fryer.",
         (
             "{who} makes every weeknight dinner in a slow cooker",
-            "{who} asked me for quick dinner ideas after work",
+            "{who} orders takeaway for dinner after work most days",
             "{who} only cooks on the grill",
         ),
     ),
@@ -212,12 +212,12 @@ PREFERENCES = (
         ),
         (
             "Any tips for taking better pictures on my trip?",
-            "How can I get better at my hobby this year?",
+            "How can I get better at photography this year?",
         ),
         "The user would prefer advice for street photography with their {camera}.",
         (
             "{who} takes all their holiday pictures on a phone",
-            "{who} asked for tips on taking better pictures on a trip",
+            "{who} took terrible pictures on their trip",
             "{who} bought a {camera} and never uses it",
         ),
     ),

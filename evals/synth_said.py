@@ -8,7 +8,13 @@ way as often as the right one. Mentions are clauses (no final full stop), woven 
 from __future__ import annotations
 
 from memsvc.evals.synth_facts import StaticKind
-from memsvc.evals.synth_world import FIRST_NAMES, INSTRUMENTS, LANGUAGES, PET_NAMES
+from memsvc.evals.synth_world import (
+    FIRST_NAMES,
+    INSTRUMENTS,
+    LANGUAGES,
+    NEUTRAL_NAMES,
+    PET_NAMES,
+)
 
 USER_FACTS = (
     StaticKind(
@@ -38,7 +44,7 @@ USER_FACTS = (
         "sibling",
         {
             "rel": ("younger brother", "older sister", "little sister", "big brother"),
-            "name": tuple(FIRST_NAMES),
+            "name": tuple(NEUTRAL_NAMES),
         },
         (
             "my {rel} {name} is staying with us this week, so the flat is chaos",
@@ -78,13 +84,13 @@ USER_FACTS = (
         (
             "Where did my new settee come from?",
             "Which store did I buy the living-room seating from?",
-            "Where did I get the thing we sit on in the lounge?",
+            "Where did I buy our couch?",
         ),
         "{shop}",
         (
             "{who} bought a couch from {shop} and regrets it",
             "{who} is selling a sofa they got from {shop}",
-            "{who} asked where to buy a settee for the living room",
+            "{who} is redoing their living room around a new settee",
         ),
         ("Where did {who} get their couch?",),
     ),
@@ -132,6 +138,7 @@ USER_FACTS = (
             "Who gives me music lessons?",
             "What's the name of the person who teaches me my instrument?",
             "Who is my music tutor?",
+            "What's my {instrument} teacher called?",
         ),
         "{name}",
         (
@@ -161,7 +168,7 @@ USER_FACTS = (
         (
             "{who} got a {bike} for ${price} in the sale",
             "{who} is saving up ${price} for a new bicycle",
-            "{who} asked how much a decent bike costs",
+            "{who} thinks a decent bicycle costs far too much",
         ),
         ("How much did {who} pay for their bike?",),
     ),
@@ -250,7 +257,7 @@ USER_FACTS = (
         (
             "{who}'s {gym} charges ${fee} a month",
             "{who} cancelled a ${fee} membership at a {gym}",
-            "{who} asked me what a fitness membership costs each month",
+            "{who} pays for a fitness membership they never use",
         ),
         ("How much does {who} pay for the gym?",),
     ),
@@ -270,7 +277,7 @@ USER_FACTS = (
         (
             "{who}'s grandmother is originally from {town}",
             "{who} just got back from a trip to {town}",
-            "{who} asked where my family is originally from",
+            "{who}'s family is originally from the coast",
         ),
         ("Where did {who} grow up?",),
     ),
@@ -290,12 +297,12 @@ USER_FACTS = (
             "I'm typing this on my old {laptop}",
             "the hinge on my {laptop} is getting wobbly",
         ),
-        ("What computer do I use?", "Which notebook PC do I own?"),
+        ("What computer do I use?", "What laptop do I have?"),
         "{laptop}",
         (
             "{who} swears by the {laptop}",
             "{who} just bought a {laptop} for school",
-            "{who} asked me which computer to buy",
+            "{who} needs a new computer for work",
         ),
         ("What laptop does {who} have?",),
     ),
@@ -312,7 +319,7 @@ USER_FACTS = (
         ),
         (
             "What did I call my big leafy houseplant?",
-            "What name did I give the green thing on my windowsill?",
+            "What's the name I gave my {plant}?",
         ),
         "{name}",
         (
@@ -346,7 +353,7 @@ USER_FACTS = (
         (
             "{who} runs with {club} on Sundays",
             "{who} is thinking of joining {club}",
-            "{who} asked which jogging group I'd recommend",
+            "{who} started jogging with a group from work",
         ),
         ("Which running club is {who} in?",),
     ),

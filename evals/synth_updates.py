@@ -39,7 +39,7 @@ UPDATES = (
             "{who} is living in {v} now and loves the city",
             "{who} just moved to {v} for a new job",
             "our {mine_v} office is hiring again",
-            "{who} asked me which city is nicer to live in these days",
+            "{who} can't decide which city to live in",
         ),
         ("Which city does {who} live in now?",),
     ),
@@ -83,7 +83,7 @@ UPDATES = (
         (
             "{who} is a {v} at a startup",
             "{who} applied for a {v} position",
-            "{who} wants to know what my position is at work now",
+            "{who} got a new position at work with a fancy title",
         ),
         ("What is {who}'s job title?",),
     ),
@@ -126,7 +126,7 @@ UPDATES = (
         (
             "{who} ran a 5k in {v}",
             "{who} is trying to get their parkrun time under {v}",
-            "{who} asked me what my fastest time is these days",
+            "{who} is obsessed with beating their fastest time",
         ),
         ("What is {who}'s best 5k time?",),
         order="down",
@@ -143,11 +143,11 @@ UPDATES = (
             "I counted and there are {v} plants in the flat now",
             "two more cuttings rooted, so that's {v} plants",
         ),
-        ("How many plants do I have at home?", "How big is my indoor greenery collection?"),
+        ("How many plants do I have at home?", "How many houseplants do I own now?"),
         (
             "{who} has {v} houseplants and a humidifier for each",
             "{who} gave me a cutting from one of their {v} plants",
-            "{who} asked how many plants is too many for one home",
+            "{who} says no home has too many plants",
         ),
         ("How many plants does {who} have?",),
         order="up",
@@ -171,7 +171,7 @@ UPDATES = (
         (
             "{who} saved ${v} for a trip to {place}",
             "{who} spent ${v} on flights for the holiday",
-            "{who} asked how much I've set aside for vacations",
+            "{who} never sets money aside for vacations",
         ),
         ("How much has {who} saved for their holiday?",),
         slots={"place": tuple(COUNTRIES)},
@@ -231,7 +231,7 @@ UPDATES = (
         (
             "{who} is reading {v} for book club",
             "{who} lent me {v} but I haven't opened it",
-            "{who} asked what book I'm in the middle of",
+            "{who} is in the middle of a huge fantasy novel",
         ),
         ("What is {who} reading?",),
     ),

@@ -11,6 +11,8 @@ FIRST_NAMES = (
     "Elif Rafael Sienna Dario Freya Malik Yara Aurelio Tess Bruno Nadia Caleb Mira Anton Leila "
     "Hugo Rosa Emeka Greta Samir Clara Milo Ada Theo Lina Viktor Esme Joaquin Noor Pablo"
 ).split()
+# For relatives whose gender the template fixes ("my younger brother {name}").
+NEUTRAL_NAMES = "Alex Jordan Robin Charlie Kai Noa Remy Quinn Sasha Ari Rowan Elliot".split()
 PET_NAMES = (
     "Biscuit Pepper Mochi Juniper Waffles Clementine Pickles Ziggy Hazel Rocket Olive Noodle "
     "Pumpkin Marlowe Basil Truffle Luna Ginger Otis Peanut Sprout Kiwi Nugget Figaro"
@@ -49,8 +51,7 @@ BANDS = (
 BOOKS = (
     "The Overstory|Piranesi|Circe|Project Hail Mary|The Remains of the Day|Pachinko|Educated|"
     "The Left Hand of Darkness|Station Eleven|Klara and the Sun|A Gentleman in Moscow|"
-    "The Name of the Wind|Lonesome Dove|The Secret History|Middlemarch|Tomorrow, and Tomorrow, "
-    "and Tomorrow"
+    "The Name of the Wind|Lonesome Dove|The Secret History|Middlemarch|The Goldfinch"
 ).split("|")
 AUTHORS = (
     "Ursula K. Le Guin|Kazuo Ishiguro|Madeline Miller|Andy Weir|Donna Tartt|Min Jin Lee|"
