@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
 from memsvc.evals.cache import DEFAULT_CACHE_DIR
@@ -147,36 +148,26 @@ def synth(
     negatives: Annotated[int, typer.Option(help="Distractors per fact, on average")] = 2,
 ) -> None:
     """Generate a LongMemEval-style test set (score it with `memsvc eval longmemeval`)."""
-    from collections import Counter
+    options = dict(locals())  # the parameters above: SynthConfig's fields, and `out`
+    from memsvc.evals.synth import SynthConfig, generate, write
 
-    from memsvc.evals.synth import Style, SynthConfig, generate, write
-
+    del options["out"]
     if style not in (None, "long", "chat"):
         raise typer.BadParameter("style must be one of long, chat", param_hint="style")
     if not filler.is_file():
         raise typer.BadParameter(f"no such file: {filler}", param_hint="--filler")
-    config = SynthConfig(
-        seed=seed,
-        filler=filler,
-        style=cast(Style | None, style),
-        personas=personas,
-        sessions=sessions,
-        months=months,
-        max_turns=max_turns,
-        max_chars=max_chars,
-        negatives=negatives,
-    )
     try:
-        items = generate(config)
+        items = generate(SynthConfig(**options))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     write(items, out)
-    types = Counter(
-        i["question_type"] + ("_abs" if i["question_id"].endswith("_abs") else "") for i in items
-    )
     typer.echo(f"{len(items)} questions over {personas} personas written to {out}")
-    for name, n in sorted(types.items()):
+    for name, n in sorted(Counter(_type_of(i) for i in items).items()):
         typer.echo(f"  {name}: {n}")
+
+
+def _type_of(item: dict[str, Any]) -> str:
+    return item["question_type"] + ("_abs" if item["question_id"].endswith("_abs") else "")
 
 
 def bench(

@@ -95,17 +95,15 @@ def _distractors(
 
 
 def _near_miss(
-    ctx: Ctx,
-    qtype: str,
-    templates: tuple[str, ...],
-    values: dict[str, str],
-    evidence: list[Mention],
+    ctx: Ctx, asked: QuestionPlan, templates: tuple[str, ...], values: dict[str, str]
 ) -> list[QuestionPlan]:
+    """An abstention question next to `asked`: the same fact about someone never mentioned
+    (its evidence is `asked`'s, the near miss, as LongMemEval labels its abstentions)."""
     if not templates:
         return []
     question = fill(ctx.rng.choice(templates), values)
     when = ctx.timeline.ask_time(ctx.rng)
-    return [QuestionPlan(qtype, question, NOT_ENOUGH, evidence, when, abstention=True)]
+    return [QuestionPlan(asked.qtype, question, NOT_ENOUGH, asked.evidence, when, True)]
 
 
 def realise_static(kind: StaticKind, ctx: Ctx, qtype: str) -> Realised:
@@ -123,7 +121,7 @@ def realise_static(kind: StaticKind, ctx: Ctx, qtype: str) -> Realised:
     values = [_other_values(kind.slots, ctx, mine, who) for who in people]
     out = Realised([gold], [question])
     out.mentions += _distractors(ctx, kind.others, values, [gold.session])
-    out.near_misses = _near_miss(ctx, qtype, kind.missing, mine | {"who": stranger}, [gold])
+    out.near_misses = _near_miss(ctx, question, kind.missing, mine | {"who": stranger})
     return out
 
 
@@ -166,7 +164,7 @@ def realise_changing(kind: ChangingKind, ctx: Ctx, qtype: str) -> Realised:
     values_of = [_other_values(slots, ctx, latest, who) for who in people]
     out = Realised(list(gold), [question])
     out.mentions += _distractors(ctx, kind.others, values_of, sessions)
-    out.near_misses = _near_miss(ctx, qtype, kind.missing, latest | {"who": stranger}, gold)
+    out.near_misses = _near_miss(ctx, question, kind.missing, latest | {"who": stranger})
     return out
 
 
@@ -199,5 +197,5 @@ def realise_count(kind: CountKind, ctx: Ctx, qtype: str) -> Realised:
         values.append(mine | {"who": who, "item": item, "n": str(amount), "n_money": money(amount)})
     out = Realised(list(gold), [question])
     out.mentions += _distractors(ctx, kind.others, values, sessions)
-    out.near_misses = _near_miss(ctx, qtype, kind.missing, mine | {"who": stranger}, gold)
+    out.near_misses = _near_miss(ctx, question, kind.missing, mine | {"who": stranger})
     return out
