@@ -12,7 +12,7 @@ PREFERENCES = (
         "vegetarian",
         {"years": ("two", "three", "five", "six")},
         (
-            "I haven't eaten meat in about {years} years, so barbecues are awkward",
+            "I haven't eaten meat in about {years} years, so dinner at barbecues is awkward",
             "since I went vegetarian {years} years ago I've been cooking a lot more lentils",
             "being veggie for {years} years means I know every chickpea recipe there is",
         ),
@@ -34,7 +34,7 @@ PREFERENCES = (
         {"film": ("Arrival", "Annihilation", "Ex Machina", "Blade Runner 2049", "Moon")},
         (
             "I rewatched {film} last night, I love that slow, thoughtful kind of science fiction",
-            "I can't do horror at all, but something like {film} I could watch every week",
+            "I can't do horror movies at all, but a film like {film} I could watch every week",
             "{film} is still my comfort film, cerebral sci-fi is my thing",
         ),
         (
@@ -52,7 +52,7 @@ PREFERENCES = (
         "quiet_travel",
         {"place": ("the Dolomites", "the Scottish Highlands", "the Azores", "Patagonia")},
         (
-            "crowded cities drain me, give me a cabin and a trail and I'm happy",
+            "crowded cities drain me on trips, give me a cabin and a trail and I'm happy",
             "my best holiday ever was a week of hiking in {place} where we saw nobody",
             "busy tourist spots stress me out, I'd rather be somewhere like {place}",
         ),
@@ -73,7 +73,7 @@ PREFERENCES = (
         {"sport": ("skiing", "football", "basketball", "a fall off my bike")},
         (
             "my left knee still hasn't recovered from {sport}, so anything with jumping is out",
-            "since the knee surgery after {sport} I stick to swimming and cycling",
+            "since the knee surgery after {sport} my only exercise is swimming and cycling",
             "my physio says no running for a while because of my knee",
         ),
         (
@@ -93,7 +93,7 @@ PREFERENCES = (
         {"artist": ("Bill Evans", "Keith Jarrett", "Brad Mehldau", "Ahmad Jamal")},
         (
             "I've had {artist} on repeat while I work, there's something about jazz piano",
-            "I've been going down a rabbit hole of {artist} records lately",
+            "I'm deep into {artist} albums lately, jazz piano music is my thing",
             "nothing relaxes me like an old {artist} trio recording",
         ),
         (
@@ -131,7 +131,7 @@ PREFERENCES = (
         {"drink": ("flat white", "cortado", "chai latte", "cappuccino")},
         (
             "I'm lactose intolerant, so it's an oat milk {drink} for me every morning",
-            "dairy and I broke up years ago, I even do my {drink} with oat milk",
+            "dairy and I broke up years ago, at any café I order my {drink} with oat milk",
             "anything with cream or cheese makes me ill, I learned that the hard way",
         ),
         (
@@ -151,7 +151,7 @@ PREFERENCES = (
         (
             "I switched all my machines to {distro} last year and I'm not going back",
             "I try to use open-source software wherever I can, my laptop runs {distro}",
-            "everything I own runs Linux these days, {distro} mostly",
+            "everything I own runs Linux, {distro} mostly, so I only use apps that work there",
         ),
         (
             "Which note-taking app would you recommend?",
@@ -170,7 +170,7 @@ PREFERENCES = (
         (
             "honestly the air fryer {giver} gave me is the best kitchen thing I own",
             "I make almost everything in the air fryer now, {giver} laughs at me",
-            "the air fryer gets used every single evening in our house",
+            "the air fryer makes our dinner every single evening after work",
         ),
         (
             "Got any quick weeknight dinner ideas?",
@@ -189,7 +189,7 @@ PREFERENCES = (
         (
             "our dog {pet} comes everywhere with us, so I always check if places allow pets",
             "we never leave {pet} at a kennel, she travels with us",
-            "{pet} has been to more holiday cottages than most people",
+            "{pet} has stayed in more hotels and holiday cottages than most people",
         ),
         (
             "Can you suggest a hotel for a weekend away?",
@@ -208,7 +208,7 @@ PREFERENCES = (
         (
             "I've been taking my {camera} everywhere and shooting mostly street scenes",
             "street photography with my {camera} is how I unwind on weekends",
-            "I shot three rolls' worth on my {camera} wandering around the old town",
+            "I took hundreds of pictures on my {camera} wandering around the old town",
         ),
         (
             "Any tips for taking better pictures on my trip?",
