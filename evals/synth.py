@@ -73,8 +73,10 @@ class SynthConfig:
 
 def generate(config: SynthConfig) -> list[dict[str, Any]]:
     """The questions of a new set, in LongMemEval's schema."""
-    if config.personas < 1 or config.sessions < 12:
-        raise ValueError("need at least 1 persona and 12 sessions per persona")
+    if config.personas < 1:
+        raise ValueError(f"personas must be at least 1 (got {config.personas})")
+    if config.sessions < 12:  # room for every kind of fact and its distractors
+        raise ValueError(f"sessions per persona must be at least 12 (got {config.sessions})")
     rng = random.Random(config.seed)
     filler = read_filler(config.filler, config.max_turns, config.max_chars)
     chat = (config.style or ("chat" if filler.kind == "locomo" else "long")) == "chat"

@@ -289,8 +289,15 @@ def test_cli_writes_a_gzip_set(filler: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "written to" in result.output
     assert len(json.loads(gzip.decompress(out.read_bytes()))) == 31
-    bad = CliRunner().invoke(eval_app, [*args, "--style", "essay"])
-    assert bad.exit_code != 0 and "style must be one of" in bad.output
+    for extra, message in (
+        (["--style", "essay"], "style must be one of"),
+        (["--sessions", "5"], "must be at least 12"),
+    ):
+        bad = CliRunner().invoke(eval_app, [*args, *extra])
+        assert bad.exit_code != 0 and message in bad.output
+    missing = ["synth", "--out", str(out), "--filler", str(tmp_path / "nope.json")]
+    bad = CliRunner().invoke(eval_app, missing)
+    assert bad.exit_code != 0 and "no such file" in bad.output
 
 
 def test_the_runner_ingests_each_persona_once(filler: Path, tmp_path: Path) -> None:
