@@ -1,10 +1,11 @@
-"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo`) and `bench`
+"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo|synth`) and `bench`
 (`memsvc bench`). Until the main CLI registers them: `python -m memsvc.evals.cli ...`."""
 
 from __future__ import annotations
 
 import shlex
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -133,6 +134,46 @@ eval_app.command("longmemeval")(_command("longmemeval"))
 eval_app.command("locomo")(_command("locomo"))
 
 
+@eval_app.command("synth")
+def synth(
+    out: Annotated[Path, typer.Option(help="Output file (.json, or .json.gz for gzip)")],
+    filler: Annotated[
+        Path, typer.Option(help="LongMemEval or LoCoMo file whose chats surround the facts")
+    ],
+    seed: Annotated[int, typer.Option(help="Seed: same seed and filler, same bytes")] = 0,
+    style: Annotated[
+        str | None, typer.Option(help="long or chat (default: chat for LoCoMo filler)")
+    ] = None,
+    personas: Annotated[int, typer.Option(help="Personas, one haystack each")] = 4,
+    sessions: Annotated[int, typer.Option(help="Sessions per persona")] = 60,
+    months: Annotated[int, typer.Option(help="Months the sessions spread over")] = 8,
+    max_turns: Annotated[int, typer.Option(help="Turns kept per filler session")] = 12,
+    max_chars: Annotated[int, typer.Option(help="Longer filler turns are cut near this")] = 1500,
+    negatives: Annotated[int, typer.Option(help="Distractors per fact, on average")] = 2,
+) -> None:
+    """Generate a LongMemEval-style test set (score it with `memsvc eval longmemeval`)."""
+    options = dict(locals())  # the parameters above: SynthConfig's fields, and `out`
+    from memsvc.evals.synth import SynthConfig, generate, write
+
+    del options["out"]
+    if style not in (None, "long", "chat"):
+        raise typer.BadParameter("style must be one of long, chat", param_hint="style")
+    if not filler.is_file():
+        raise typer.BadParameter(f"no such file: {filler}", param_hint="--filler")
+    try:
+        items = generate(SynthConfig(**options))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    write(items, out)
+    typer.echo(f"{len(items)} questions over {personas} personas written to {out}")
+    for name, n in sorted(Counter(_type_of(i) for i in items).items()):
+        typer.echo(f"  {name}: {n}")
+
+
+def _type_of(item: dict[str, Any]) -> str:
+    return item["question_type"] + ("_abs" if item["question_id"].endswith("_abs") else "")
+
+
 def bench(
     sizes: Annotated[
         list[int] | None, typer.Option("--size", help="Scope sizes in turns (repeat)")
@@ -173,6 +214,6 @@ def _main_app() -> typer.Typer:
 if __name__ == "__main__":
     # `python -m memsvc.evals.cli longmemeval ...` works as well as `... eval longmemeval ...`.
     args = sys.argv[1:]
-    if args and args[0] in ("longmemeval", "locomo"):
+    if args and args[0] in ("longmemeval", "locomo", "synth"):
         sys.argv.insert(1, "eval")
     _main_app()(prog_name="memsvc")

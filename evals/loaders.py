@@ -55,7 +55,9 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class Haystack:
-    """Everything one scope holds: a LongMemEval question's history or a LoCoMo conversation."""
+    """Everything one scope holds: a LongMemEval question's history (shared by the questions
+    whose histories are identical) or a LoCoMo conversation. Its turns' `has_answer` are those
+    of the first question; each `Question` carries its own gold turns."""
 
     scope_id: str
     sessions: tuple[Session, ...]
@@ -145,15 +147,17 @@ def parse_lme_date(value: str | None) -> datetime | None:
 def _longmemeval(items: list[dict[str, Any]], path: Path, digest: str) -> Dataset:
     haystacks: dict[str, Haystack] = {}
     questions: list[Question] = []
+    alike: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for item in items:
         qid = str(item["question_id"])
         sessions = _lme_sessions(item)
-        haystacks[qid] = Haystack(qid, sessions)
+        scope = _scope_of(qid, sessions, haystacks, alike)
+        haystacks.setdefault(scope, Haystack(scope, sessions))
         gold_turns = tuple(t.client_id for s in sessions for t in s.turns if t.has_answer)
         questions.append(
             Question(
                 question_id=qid,
-                scope_id=qid,
+                scope_id=scope,
                 qtype=str(item.get("question_type", "unknown")),
                 text=str(item["question"]),
                 answer=str(item.get("answer", "")),
@@ -164,6 +168,30 @@ def _longmemeval(items: list[dict[str, Any]], path: Path, digest: str) -> Datase
             )
         )
     return Dataset("longmemeval", dataset_name(path), path, digest, haystacks, questions)
+
+
+def _scope_of(
+    qid: str,
+    sessions: tuple[Session, ...],
+    haystacks: dict[str, Haystack],
+    alike: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]],
+) -> str:
+    """The scope of an earlier question whose haystack is this one (same sessions, dates and
+    texts; only the `has_answer` labels may differ), else the question's own id.
+
+    Generated sets (`memsvc eval synth`) ask many questions about one persona's history: they
+    share one scope, ingested once. LongMemEval's own files give each question its own
+    haystack, so their scopes stay named by question."""
+    key = (
+        tuple(s.session_id for s in sessions),
+        tuple(s.occurred_at.isoformat() if s.occurred_at else "" for s in sessions),
+    )
+    texts = [(t.client_id, t.role, t.content) for s in sessions for t in s.turns]
+    for scope in alike.get(key, []):
+        if [(t.client_id, t.role, t.content) for _, t in haystacks[scope].turns()] == texts:
+            return scope
+    alike.setdefault(key, []).append(qid)
+    return qid
 
 
 def _lme_sessions(item: dict[str, Any]) -> tuple[Session, ...]:

@@ -85,6 +85,18 @@ def test_longmemeval_items_become_scopes_with_stable_turn_ids() -> None:
     assert q2.excluded == "abstention"
 
 
+def test_questions_with_the_same_haystack_share_one_scope_and_keep_their_own_labels() -> None:
+    first, second, other = _lme("p1", ["x", "a"]), _lme("p2", ["x", "a"]), _lme("p3", ["x", "a"])
+    for session in second["haystack_sessions"]:  # type: ignore[attr-defined]
+        session[0]["has_answer"] = not session[0]["has_answer"]  # labels differ: same scope
+    other["haystack_sessions"][0][2]["content"] = "ciao"  # type: ignore[index]  # text differs
+    data = _longmemeval([first, second, other], Path("synth.json"), "h")
+    assert set(data.haystacks) == {"p1", "p3"}
+    q1, q2, q3 = data.questions
+    assert (q1.scope_id, q2.scope_id, q3.scope_id) == ("p1", "p1", "p3")
+    assert (q1.gold_turns, q2.gold_turns) == (("a:0",), ("x:0",))
+
+
 def test_locomo_excludes_adversarial_and_empty_evidence_and_dates_questions() -> None:
     conv = {
         "speaker_a": "Ann",
