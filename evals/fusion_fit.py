@@ -114,7 +114,7 @@ def main(argv: Sequence[str]) -> None:
         arg = args.pop(0)
         if arg == "--group":  # --group name=member,member: count several dumps as one dataset
             name, members = args.pop(0).split("=", 1)
-            group.update({m: name for m in members.split(",")})
+            group.update(dict.fromkeys(members.split(","), name))
         elif arg == "--write":
             write = True
         else:

@@ -41,6 +41,14 @@ class Lists:
     turns: dict[str, list[Item]] = field(default_factory=dict)
     direct: dict[str, list[Item]] = field(default_factory=dict)
     keys: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # seq -> (rank, list, key)
+    # Derived units (facts, topics) found as keys, and sessions found by the session prior:
+    # seq -> best rank. What a packed context shows beyond the turns.
+    derived: dict[int, int] = field(default_factory=dict)
+    sessions: dict[int, int] = field(default_factory=dict)
+
+    def found(self, bucket: dict[int, int], seq: int, rank: int) -> None:
+        if rank < bucket.get(seq, rank + 1):
+            bucket[seq] = rank
 
     def key(self, seq: int, rank: int, name: str, text: str) -> None:
         if seq not in self.keys or rank < self.keys[seq][0]:
@@ -79,6 +87,8 @@ def session_lists(ctx: QueryContext, out: Lists, top: int = 20) -> list[int]:
         session_id = session_ids.get(entry.key)
         items += [(seq, entry.score, rank) for seq in turns.get(session_id or "", [])]
     out.turns["session"] = items
+    for rank, entry in enumerate(fused, start=1):
+        out.found(out.sessions, entry.key, rank)
     return [f.key for f in fused]
 
 
@@ -117,6 +127,9 @@ def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> 
     keys, a turn taking the best score of its own text and of its derived keys; a turn that
     won through a derived key remembers that key."""
     lists = hybrid_lists(ctx, granularity)
+    for pairs in lists.values():
+        for rank, (seq, _) in enumerate(pairs, start=1):
+            out.found(out.derived, seq, rank)
     found = ctx.uow.units.texts_and_sources(s for pairs in lists.values() for s, _ in pairs)
     turn_seqs = ctx.uow.units.seqs_of(
         (source for _, sources in found.values() for source in sources), _turn_filter(ctx)

@@ -16,6 +16,7 @@ from memsvc.retrieval.diversify import by_session, crowded
 from memsvc.retrieval.fusion import Fused, rrf
 from memsvc.retrieval.graph import GraphCache, graph_list
 from memsvc.retrieval.hybrid import QueryContext, visible_statuses
+from memsvc.retrieval.material import gather
 from memsvc.retrieval.packing import pack
 from memsvc.retrieval.retrievers import (
     Lists,
@@ -120,6 +121,7 @@ class Searcher:
                 for seq, unit in uow.units.by_seqs(f.key for f in pool).items()
                 if unit.status in visible
             }
+            material = gather(uow, lists, query, plan.diversify) if query.context_budget else None
         window = query.time_window or plan.window
         hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
         if plan.diversify and crowded(
@@ -133,8 +135,11 @@ class Searcher:
             hit.rank = rank
         seqs = {unit.id: seq for seq, unit in units.items()}
         self.access.record(query.scope.tenant_id, [seqs[h.unit.id] for h in hits])
-        context = pack(hits, query.context_budget) if query.context_budget else None
-        return SearchResult(hits=hits, route=plan.route, time_window=window, context=context)
+        result = SearchResult(hits=hits, route=plan.route, time_window=window)
+        if query.context_budget:
+            packed = pack(hits, query.context_budget, material)
+            result.context, result.context_items = packed.text, packed.items
+        return result
 
     def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
         """Two-stage RRF. Supporting lists (session and topic priors, neighbours, feedback,

@@ -268,6 +268,19 @@ class UnitRepository:
             out.update({r.dedupe_key: to_unit(r) for r in rows if r.dedupe_key})
         return out
 
+    def replaced_by(self, unit_ids: Collection[str]) -> dict[str, list[MemoryUnit]]:
+        """unit id -> the units it superseded (closed values of the same slot), oldest first."""
+        out: dict[str, list[MemoryUnit]] = {}
+        for chunk in _chunks(list(unit_ids)):
+            rows = self._session.scalars(
+                select(UnitRow)
+                .where(*self._mine(), UnitRow.superseded_by.in_(chunk))
+                .order_by(UnitRow.valid_from, UnitRow.seq)
+            )
+            for row in rows:
+                out.setdefault(str(row.superseded_by), []).append(to_unit(row))
+        return out
+
     def find(self, where: UnitFilter, limit: int | None = None) -> list[MemoryUnit]:
         stmt = self._filtered(select(UnitRow), where).order_by(UnitRow.seq)
         if limit is not None:

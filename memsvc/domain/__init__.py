@@ -17,6 +17,7 @@ from memsvc.domain.ids import new_id
 from memsvc.domain.queries import (
     AddCommand,
     AddResult,
+    ContextItem,
     HistoryEntry,
     Hit,
     ListQuery,
@@ -49,6 +50,7 @@ __all__ = [
     "AddResult",
     "AuthError",
     "ConflictError",
+    "ContextItem",
     "ForbiddenError",
     "Granularity",
     "HistoryEntry",

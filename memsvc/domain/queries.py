@@ -110,12 +110,22 @@ class Route:
     features: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ContextItem:
+    """One unit in a packed context, with the units it was derived from."""
+
+    unit_id: str
+    granularity: Granularity
+    sources: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class SearchResult:
     hits: list[Hit]
     route: Route
     time_window: TimeWindow | None = None
     context: str | None = None
+    context_items: list[ContextItem] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -241,11 +241,22 @@ class RouteOut(BaseModel):
     features: dict[str, Any]
 
 
+class ContextItemOut(BaseModel):
+    """A unit in the packed context (its text carries `[#<last 8 of the id>]`)."""
+
+    unit_id: str
+    granularity: GranularityName
+    sources: list[str]
+
+
 class SearchResult(BaseModel):
     hits: list[Hit]
     route: RouteOut
     time_window: TimeWindowOut | None
     context: str | None = None
+    context_items: list[ContextItemOut] = Field(
+        default_factory=list, description="What the packed context holds, in its order."
+    )
 
     @classmethod
     def from_domain(cls, result: d.SearchResult) -> SearchResult:
@@ -260,6 +271,12 @@ class SearchResult(BaseModel):
             ),
             time_window=TimeWindowOut.from_domain(result.time_window),
             context=result.context,
+            context_items=[
+                ContextItemOut(
+                    unit_id=i.unit_id, granularity=i.granularity, sources=list(i.sources)
+                )
+                for i in result.context_items
+            ],
         )
 
 

@@ -200,3 +200,15 @@ def test_as_of_ignores_duplicates_merged_away(memory: Memory) -> None:
         as_of=datetime(2023, 9, 1, tzinfo=UTC),
     )
     assert boston.id not in [h.memory.id for h in then.hits]
+
+
+def test_a_packed_context_shows_the_current_fact_and_what_it_replaced(memory: Memory) -> None:
+    say(memory, "s1", MAY, "I live in Lisbon.", "The weather here is lovely.")
+    say(memory, "s2", FEB, "I live in Porto now.", "The move went well.")
+    result = memory.search("Where do I live?", user_id="u", context_budget=400)
+    assert result.context is not None
+    facts = result.context.split("## Session")[0]
+    assert "The user lives in Porto. (since 2024-02-08; before: The user lives in Lisbon." in facts
+    current = next(i for i in result.context_items if i.granularity == "fact")
+    assert memory.get(current.unit_id).content == "The user lives in Porto."
+    assert current.sources and memory.get(current.sources[0]).content == "I live in Porto now."
