@@ -24,7 +24,7 @@ from memsvc.evals.runner import RunConfig, run
 from memsvc.settings import Settings
 
 Mode = Literal["auto", "all", "turn"]
-Extract = Literal["off", "sync", "async"]
+Extract = Literal["auto", "off", "sync", "async"]
 # (label, mode, retrievers left out). "support" drops every supporting list at once.
 VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routed (auto)", "auto", ()),

@@ -30,7 +30,9 @@ Seed = Annotated[int, typer.Option(help="Seed of the sample")]
 Ks = Annotated[list[int] | None, typer.Option("--k", help="Cut-offs (repeat; default 1 3 5 10 20)")]
 SearchK = Annotated[int, typer.Option(help="Hits memsvc returns per question")]
 Mode = Annotated[str, typer.Option(help="memsvc search mode: auto, all or turn")]
-Extract = Annotated[str, typer.Option(help="Extraction at ingest: off, sync or async")]
+Extract = Annotated[
+    str, typer.Option(help="Extraction at ingest: auto (the SDK default), off, sync or async")
+]
 CacheDir = Annotated[Path, typer.Option(help="Embedding cache and reusable scope databases")]
 Url = Annotated[str | None, typer.Option(help="Evaluate a memsvc server (MemoryClient)")]
 ApiKey = Annotated[str | None, typer.Option(help="API key for --url")]
@@ -93,7 +95,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         k: Ks = None,
         search_k: SearchK = 100,
         mode: Mode = "auto",
-        extract: Extract = "off",
+        extract: Extract = "auto",
         cache_dir: CacheDir = DEFAULT_CACHE_DIR,
         url: Url = None,
         api_key: ApiKey = None,
@@ -112,7 +114,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
         _check_choice("mode", mode, ("auto", "all", "turn"))
-        _check_choice("extract", extract, ("off", "sync", "async"))
+        _check_choice("extract", extract, ("auto", "off", "sync", "async"))
         options["ks"] = options.pop("k")
         options["exclude"] = tuple(exclude or ())
         options["jobs"] = tuple(options.pop("job") or ())

@@ -56,7 +56,7 @@ class RunConfig:
     search_k: int = 100
     mode: Literal["auto", "all", "turn"] = "auto"
     exclude: tuple[str, ...] = ()  # retrievers left out of memsvc's route (ablations)
-    extract: Literal["off", "sync", "async"] = "off"
+    extract: Literal["auto", "off", "sync", "async"] = "auto"  # the SDK's default
     # Lifecycle jobs run on each scope after its ingest, in order (e.g. compress).
     jobs: tuple[str, ...] = ()
     cache_dir: Path = DEFAULT_CACHE_DIR
@@ -213,7 +213,7 @@ def _open_memory(
         {
             "data": dataset.sha256,
             "embedder": settings.embedder.model,
-            "extract": config.extract,
+            "extract": resolved_extract(config.extract, settings),
             # What extraction writes depends on its settings (extractor, confidence floor).
             "extraction": settings.extraction.model_dump() if config.extract != "off" else None,
             "memsvc": memsvc.__version__,
@@ -235,6 +235,14 @@ def _open_memory(
         }
     )
     return Memory(local), ScopeLedger(folder / "ledger.db"), str(folder)
+
+
+def resolved_extract(extract: str, settings: Settings) -> str:
+    """What `extract` does for memsvc's settings: "auto" is inline for the rules extractor
+    and a job for an LLM one (scope databases are keyed by what was done, not by the word)."""
+    if extract != "auto":
+        return extract
+    return "sync" if settings.extraction.extractor == "rules" else "async"
 
 
 def _ingest(

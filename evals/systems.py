@@ -52,7 +52,7 @@ def sdk_session_id(scope_id: str, session_id: str) -> str:
 def ingest_haystack(
     memory: MemoryAPI,
     haystack: Haystack,
-    extract: Literal["off", "sync", "async"],
+    extract: Literal["auto", "off", "sync", "async"],
     on_session: Callable[[int], object] | None = None,
 ) -> int:
     """Add a haystack session by session, each turn dated by its session; returns the turns

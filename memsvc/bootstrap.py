@@ -223,7 +223,13 @@ def _extraction(
     fallback = RulesExtractor()
     floor = settings.extraction.min_confidence
     extraction = Extraction(
-        uow, writer, extractor, fallback=fallback, decider=decider, min_confidence=floor
+        uow,
+        writer,
+        extractor,
+        fallback=fallback,
+        decider=decider,
+        min_confidence=floor,
+        default_mode="async",  # an LLM call never holds up an add
     )
     return extraction, llm
 

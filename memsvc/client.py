@@ -91,7 +91,7 @@ class _Api:
         agent_id: str | None = None,
         session_id: str | None = None,
         occurred_at: datetime | None = None,
-        extract: Literal["sync", "async", "off"] = "off",
+        extract: Literal["auto", "sync", "async", "off"] = "auto",
     ) -> AddResult:
         """Remember chat messages as turns of a session (idempotent per client_id/content)."""
         body = _build(

@@ -72,9 +72,10 @@ class MemoryService:
 
     # -- writing ----------------------------------------------------------------------------
     def add(self, cmd: AddCommand) -> AddResult:
-        """Store messages as turns of a session (created when absent); idempotent. Then
-        extract facts, entities, relations and procedures from the session: inline
-        (`extract="sync"`), as a job (`"async"`), or not at all (`"off"`)."""
+        """Store messages as turns of a session (created when absent); idempotent. Then, when
+        anything new was stored, extract facts, entities, relations and procedures from the
+        session: inline (`extract="sync"`), as a job (`"async"`), or not at all (`"off"`);
+        `"auto"` is inline for the rules extractor and a job for an LLM one."""
         with self._p.probe.span("add", messages=len(cmd.messages), extract=cmd.extract):
             return self._add(cmd)
 
@@ -82,10 +83,13 @@ class MemoryService:
         self._check.add(cmd)
         result = self._p.ingestor.add(cmd)
         scope = cmd.scope.with_session(result.session_id)
-        if cmd.extract == "sync":
+        mode = self._p.extraction.default_mode if cmd.extract == "auto" else cmd.extract
+        if not result.created:
+            mode = "off"  # nothing new to read
+        if mode == "sync":
             self._p.extraction.run_session(scope)
             result.extraction = "done"
-        elif cmd.extract == "async":
+        elif mode == "async":
             result.job_id = self._p.jobs.create(scope, "extract").id
             result.extraction = "queued"
         if result.created:

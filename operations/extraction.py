@@ -9,7 +9,7 @@ A fallback result is written as is. Counts report `tokens` when an LLM was calle
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from memsvc.operations.decide import FactDecider
 from memsvc.operations.derive import DerivedWriter, Draft, drafts
@@ -41,7 +41,11 @@ class Extraction:
         fallback: Extractor | None = None,
         decider: FactDecider | None = None,
         min_confidence: float = 0.0,
+        default_mode: Literal["sync", "async"] = "sync",
     ) -> None:
+        """`default_mode`: what `extract="auto"` means here (inline for a fast offline
+        extractor, a job for one that calls an LLM)."""
+        self.default_mode = default_mode
         self._min_confidence = min_confidence
         self._uow = uow
         self._writer = writer

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from memsvc.domain.units import Granularity, MemoryUnit, Scope, Status
 
-ExtractMode = Literal["sync", "async", "off"]
+ExtractMode = Literal["auto", "sync", "async", "off"]
 SearchMode = Literal["auto", "all", "turn"]
 
 
@@ -29,7 +29,7 @@ class AddCommand:
     scope: Scope
     messages: list[Message]
     occurred_at: datetime | None = None
-    extract: ExtractMode = "off"
+    extract: ExtractMode = "auto"
     actor: str | None = None
 
 

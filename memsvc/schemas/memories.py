@@ -55,7 +55,12 @@ class AddRequest(RequestModel):
     agent_id: Id | None = None
     session_id: Id | None = Field(None, description="Created when absent; returned.")
     occurred_at: Time | None = Field(None, description="Default time of the messages.")
-    extract: Literal["sync", "async", "off"] = "off"
+    extract: Literal["auto", "sync", "async", "off"] = Field(
+        "auto",
+        description="Extraction of facts, entities and procedures: inline (sync), as a job "
+        "(async), or off. auto: inline with the offline rules extractor (about 0.25 ms a "
+        "turn), as a job with an LLM extractor.",
+    )
 
     def to_command(self, who: Principal) -> d.AddCommand:
         return d.AddCommand(
