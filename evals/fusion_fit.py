@@ -1,133 +1,139 @@
-"""Fit the calibrated fusion model leave one dataset out, and report what it does.
+"""Choose the router's lexical rule leave one dataset out, from `--dump-hits` output.
 
-Input: `hits.jsonl` files written by `memsvc eval ... --dump-hits` (each names its dataset).
-For every held-out dataset a model is fitted on the others and the held-out questions are
-re-ranked with it; the table compares that with the order memsvc returned (the pool's RRF).
-`--write` fits one model on all the given datasets and writes it where the searcher reads it.
+Each dumped question is replayed offline: its lists are rebuilt from the hits' votes, the
+router plans its route (with the query's evidence as the search saw it) under a candidate
+`LexicalRule`, and the lists are fused as the searcher fuses them. For every dataset held
+out, the rule with the best mean recall over the *other* datasets (each dataset weighing the
+same) is chosen and reported on the held-out one, beside the shipped rule and the order memsvc
+returned. Run the searches with `--mode all` so that every list is in the dump.
 
-    python -m memsvc.evals.fusion_fit runs/locomo/hits.jsonl runs/s350/hits.jsonl \\
-        runs/synth-101/hits.jsonl --group synth=synth-101,synth-102
+    python -m memsvc.evals.fusion_fit locomo=runs/locomo/hits.jsonl \\
+        s350=runs/s350/hits.jsonl synth=runs/synth101/hits.jsonl synth=runs/synth102/hits.jsonl
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from memsvc.evals.metrics import all_at, any_at, recall_at
-from memsvc.retrieval.calibrate import MODEL_PATH, FusionModel, Votes, features
+from memsvc.evals.metrics import any_at, recall_at
+from memsvc.retrieval import router
+from memsvc.retrieval.evidence import Evidence
+from memsvc.retrieval.fusion import two_stage
 
 KS = (5, 10)
-REGULARISATION = 1.0  # inverse strength of the L2 penalty (sklearn's C)
+GRID = {
+    "low": (0.0, 0.25, 0.5, 0.75, 1.0, 1.25),
+    "high": (0.5, 0.75, 1.0, 1.25, 1.5, 2.0),
+    "agree_gain": (0.0, 1.0, 2.0, 4.0),
+}
+Item = tuple[int, float, int]
 
 
 @dataclass(slots=True)
-class Query:
+class Replay:
     dataset: str
-    qtype: str
     gold_turns: set[str]
     gold_sessions: set[str]
     turns: list[str | None]
     sessions: list[str | None]
-    rows: np.ndarray
-    labels: np.ndarray
+    lists: dict[str, list[Item]]
+    feats: router.Features
+    first_pass: list[float]
+    seen: Evidence | None
 
 
-def load(path: Path, group: dict[str, str]) -> list[Query]:
+def load(dataset: str, path: Path) -> list[Replay]:
     out = []
     for line in path.read_text().splitlines():
         item = json.loads(line)
         if item["excluded"] or not item["gold_turns"] or not item["hits"]:
             continue
-        pool: list[Votes] = [
-            {name: (int(rank), float(score)) for name, rank, score in hit["votes"]}
-            for hit in item["hits"]
-        ]
-        entropy = float(item["route"]["features"].get("first_pass_entropy", 0.0))
-        turns = [hit["turn"] for hit in item["hits"]]
-        gold = set(item["gold_turns"])
+        lists: dict[str, list[Item]] = defaultdict(list)
+        for i, hit in enumerate(item["hits"]):
+            for name, rank, score in hit["votes"]:
+                lists[name].append((i, float(score), int(rank)))
+        for ranked in lists.values():
+            ranked.sort(key=lambda entry: entry[2])
+        found = item["route"]["features"]
+        when = datetime.fromisoformat(item["query_time"]) if item["query_time"] else None
         out.append(
-            Query(
-                dataset=group.get(item["dataset"], item["dataset"]),
-                qtype=item["qtype"],
-                gold_turns=gold,
+            Replay(
+                dataset=dataset,
+                gold_turns=set(item["gold_turns"]),
                 gold_sessions=set(item["gold_sessions"]),
-                turns=turns,
+                turns=[hit["turn"] for hit in item["hits"]],
                 sessions=[hit["session"] for hit in item["hits"]],
-                rows=features(pool, entropy),
-                labels=np.array([t in gold for t in turns], dtype=np.int64),
+                lists=dict(lists),
+                feats=router.features(item["question"], when or datetime.now()),
+                first_pass=[s for _, s, r in lists.get("turn.dense", []) if r <= 10],
+                seen=Evidence(**{k: found[k] for k in Evidence.__slots__})
+                if "agree" in found
+                else None,
             )
         )
     return out
 
 
-def fit(queries: Sequence[Query], about: dict[str, Any]) -> FusionModel:
-    from sklearn.linear_model import LogisticRegression  # comes with sentence-transformers
-
-    rows = np.vstack([q.rows for q in queries])
-    labels = np.concatenate([q.labels for q in queries])
-    mean, scale = rows.mean(axis=0), rows.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=REGULARISATION, max_iter=2000)
-    model.fit((rows - mean) / scale, labels)
-    return FusionModel(model.coef_[0], float(model.intercept_[0]), mean, scale, about)
+def _evidence(found: dict[str, object]) -> Evidence | None:
+    """The evidence the search saw (in the route's features), or None for older dumps."""
+    if "agree" not in found:
+        return None
+    return Evidence(**{k: float(found[k]) for k in Evidence.__slots__})  # type: ignore[arg-type]
 
 
-def metrics(queries: Sequence[Query], order: str, model: FusionModel | None) -> dict[str, float]:
-    """Mean turn recall and session recall (any, all) at KS, in memsvc's order or re-ranked."""
+def order(replay: Replay, rule: router.LexicalRule | None) -> list[int]:
+    """The pool's order under `rule` (None: as memsvc returned it)."""
+    if rule is None:
+        return list(range(len(replay.turns)))
+    plan = router.plan("auto", replay.feats, replay.first_pass, replay.seen, rule)
+    return [f.key for f in two_stage(replay.lists, plan.route.weights)]
+
+
+def scores(replays: Iterable[Replay], rule: router.LexicalRule | None) -> dict[str, float]:
+    """Mean turn recall and session recall_any at KS."""
     sums: dict[str, list[float]] = defaultdict(list)
-    for q in queries:
-        idx = np.arange(len(q.turns))
-        if order == "model" and model is not None:
-            idx = np.argsort(-model.logits(q.rows), kind="stable")
-        turns = list(dict.fromkeys(t for t in (q.turns[i] for i in idx) if t))
-        sessions = list(dict.fromkeys(s for s in (q.sessions[i] for i in idx) if s))
+    for r in replays:
+        idx = order(r, rule)
+        turns = list(dict.fromkeys(t for t in (r.turns[i] for i in idx) if t))
+        sessions = list(dict.fromkeys(s for s in (r.sessions[i] for i in idx) if s))
         for k in KS:
-            sums[f"turn@{k}"].append(recall_at(turns, q.gold_turns, k))
-            if q.gold_sessions:
-                sums[f"sess_any@{k}"].append(any_at(sessions, q.gold_sessions, k))
-                sums[f"sess_all@{k}"].append(all_at(sessions, q.gold_sessions, k))
+            sums[f"turn@{k}"].append(recall_at(turns, r.gold_turns, k))
+            if r.gold_sessions:
+                sums[f"session@{k}"].append(any_at(sessions, r.gold_sessions, k))
     return {name: float(np.mean(values)) for name, values in sums.items()}
 
 
-def leave_one_out(queries: list[Query]) -> dict[str, dict[str, dict[str, float]]]:
-    datasets = sorted({q.dataset for q in queries})
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for held in datasets:
-        train = [q for q in queries if q.dataset != held]
-        test = [q for q in queries if q.dataset == held]
-        model = fit(train, {"trained_on": sorted({q.dataset for q in train})})
-        out[held] = {"memsvc": metrics(test, "memsvc", None), "lodo": metrics(test, "model", model)}
-    return out
+def objective(by_dataset: dict[str, list[Replay]], rule: router.LexicalRule) -> float:
+    """Mean over datasets (each the same weight) of recall@5 and @10, turn and session."""
+    return float(np.mean([np.mean(list(scores(rs, rule).values())) for rs in by_dataset.values()]))
+
+
+def best_rule(by_dataset: dict[str, list[Replay]]) -> router.LexicalRule:
+    rules = [router.LexicalRule(*v) for v in itertools.product(*GRID.values())]
+    return max((r for r in rules if r.low <= r.high), key=lambda r: objective(by_dataset, r))
 
 
 def main(argv: Sequence[str]) -> None:
-    paths, group, write = [], {}, False
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        if arg == "--group":  # --group name=member,member: count several dumps as one dataset
-            name, members = args.pop(0).split("=", 1)
-            group.update(dict.fromkeys(members.split(","), name))
-        elif arg == "--write":
-            write = True
-        else:
-            paths.append(Path(arg))
-    queries = [q for p in paths for q in load(p, group)]
-    for held, table in leave_one_out(queries).items():
-        print(f"\n{held}  (n={sum(q.dataset == held for q in queries)})")
-        for name, values in table.items():
-            print(f"  {name:7s} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
-    if write:
-        about = {"trained_on": sorted({q.dataset for q in queries}), "questions": len(queries)}
-        MODEL_PATH.write_text(json.dumps(fit(queries, about).to_json(), indent=1) + "\n")
-        print(f"wrote {MODEL_PATH}")
+    replays: dict[str, list[Replay]] = defaultdict(list)
+    for arg in argv:
+        name, path = arg.split("=", 1)
+        replays[name] += load(name, Path(path))
+    for held in sorted(replays):
+        train = {name: rs for name, rs in replays.items() if name != held}
+        rule = best_rule(train)
+        print(f"\n{held} (n={len(replays[held])}): rule chosen on {sorted(train)}: {rule}")
+        for label, used in (("returned", None), ("shipped", router.LEXICAL), ("chosen", rule)):
+            row = scores(replays[held], used)
+            print(f"  {label:9s}" + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+    print(f"\nchosen on all: {best_rule(dict(replays))}")
 
 
 if __name__ == "__main__":

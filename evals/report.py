@@ -77,6 +77,8 @@ def _write_dumps(result: RunResult, dumps: dict[str, dict[str, Any]], path: Path
                 "dataset": result.dataset.name,
                 "question_id": q.question_id,
                 "qtype": q.qtype,
+                "question": q.text,
+                "query_time": q.query_time.isoformat() if q.query_time else None,
                 "excluded": q.excluded,
                 "gold_turns": list(q.gold_turns),
                 "gold_sessions": list(q.gold_sessions),

@@ -52,3 +52,31 @@ def rrf(
     return sorted(
         fused.values(), key=lambda f: (-f.score, min(v.rank for v in f.votes), str(f.key))
     )
+
+
+# Lists that support the primary ones (priors and expansions around the best turns).
+SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
+
+
+def two_stage(
+    lists: Mapping[str, Ranked[K]], weights: Mapping[str, float], *, k: int = 60, depth: int = 100
+) -> list[Fused[K]]:
+    """Two-stage RRF. Supporting lists (session and topic priors, neighbours, feedback,
+    speakers, graph) are fused into one `support` ranking first, which then counts as one
+    list beside the primary ones: correlated weak signals cannot outvote a turn that the
+    primary retrievers both rank first. Each result keeps the supporting lists' own votes."""
+    support = rrf(
+        {n: v for n, v in lists.items() if n in SUPPORT}, k=k, depth=depth, weights=weights
+    )
+    primary = {n: v for n, v in lists.items() if n not in SUPPORT}
+    ranked = [(f.key, f.score, rank) for rank, f in enumerate(support, start=1)]
+    fused = rrf(
+        {**primary, "support": ranked},
+        k=k,
+        depth=depth,
+        weights={**weights, "support": weights.get("support", 0.0)},
+    )
+    votes = {f.key: f.votes for f in support}
+    for item in fused:  # show the supporting lists themselves in the explanation
+        item.votes = [v for v in item.votes if v.retriever != "support"] + votes.get(item.key, [])
+    return fused

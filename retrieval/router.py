@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from memsvc.retrieval.evidence import Evidence
+
 from memsvc.domain import Route, TimeWindow
 from memsvc.domain.timeexpr import query_window
 
@@ -144,6 +146,21 @@ class Plan:
 
 
 PEAKED, FLAT = 0.5, 0.9  # first-pass entropies between which support weight rises
+TIME_LEXICAL = 0.8  # time.lexical's weight as a share of turn.lexical's
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalRule:
+    """How the lexical weight follows the query's evidence: from `low` (words shared with
+    everything, disagreeing with dense) to `high` (rare words, or agreement); `agree_gain`
+    is how much agreement counts against a deep lexical list."""
+
+    low: float = 1.25
+    high: float = 1.25
+    agree_gain: float = 1.0
+
+
+LEXICAL = LexicalRule()
 
 
 def support_weight(spread: float) -> float:
@@ -153,10 +170,27 @@ def support_weight(spread: float) -> float:
     return round(0.3 + 0.7 * t, 3)
 
 
-def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
-    """Decide the route. `first_pass` are the top-k turn cosine similarities."""
+def lexical_weight(seen: Evidence, rule: LexicalRule = LEXICAL) -> float:
+    """The lexical lists' weight for one query: high when its words are telling (they match
+    few turns, or the lexical top agrees with the dense top), low when they match everything
+    and find other turns than dense does (look-alikes sharing common words)."""
+    trust = min(1.0, max(0.0, 1.0 - seen.lexical_depth + rule.agree_gain * seen.agree))
+    return round(rule.low + (rule.high - rule.low) * trust, 3)
+
+
+def plan(
+    mode: str,
+    feats: Features,
+    first_pass: list[float],
+    seen: Evidence | None = None,
+    rule: LexicalRule = LEXICAL,
+) -> Plan:
+    """Decide the route. `first_pass` are the top-k turn cosine similarities; `seen` what the
+    first dense and lexical passes say about the query's words."""
     spread = entropy(first_pass)
     info = {**feats.as_dict(), "first_pass_entropy": round(spread, 3)}
+    if seen is not None:
+        info |= seen.as_dict()
     if mode == "turn":
         weights = {"turn.dense": 1.0, "turn.lexical": 1.0}
         return Plan(Route("turn", weights, ["mode=turn: plain hybrid over turns"], info))
@@ -168,9 +202,16 @@ def plan(mode: str, feats: Features, first_pass: list[float]) -> Plan:
         "always: turns (dense + lexical) with facts as extra keys, a session prior, the "
         "neighbours of the best turns, pseudo-relevance feedback, whose words count, entities"
     ]
+    if seen is not None:
+        weights["turn.lexical"] = lexical_weight(seen, rule)
+        reasons.append(
+            f"lexical weight {weights['turn.lexical']:.2f}: its top 10 shares "
+            f"{seen.agree:.0%} with dense, and it matched {seen.lexical_depth:.0%} of a full list"
+        )
     diversify = False
     if feats.window is not None:
-        weights |= {"time.dense": 1.0, "time.lexical": 1.0}
+        # The window's lists count as much as the global ones; lexical follows its weight.
+        weights |= {"time.dense": 1.0, "time.lexical": TIME_LEXICAL * weights["turn.lexical"]}
         reasons.append(f"time expression '{feats.window.source}': search inside its window too")
     weights["support"] = support_weight(spread)
     reasons.append(

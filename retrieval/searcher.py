@@ -13,7 +13,8 @@ from memsvc.retrieval import router
 from memsvc.retrieval.access import AccessRecorder
 from memsvc.retrieval.directory import DirectoryCache
 from memsvc.retrieval.diversify import by_session, crowded
-from memsvc.retrieval.fusion import Fused, rrf
+from memsvc.retrieval.evidence import evidence
+from memsvc.retrieval.fusion import Fused, rrf, two_stage
 from memsvc.retrieval.graph import GraphCache, graph_list
 from memsvc.retrieval.hybrid import QueryContext, visible_statuses
 from memsvc.retrieval.material import gather
@@ -46,7 +47,6 @@ from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
-SUPPORT = frozenset({"session", "topic", "neighbour", "feedback", "author", "graph"})
 DIVERSE_HEAD = 3  # places diversified over sessions when the route asks for it
 CROWD_WINDOW, CROWD = 10, 6  # ...and when CROWD of the best CROWD_WINDOW share one session
 NEIGHBOUR_SEEDS = 10  # best first-pass turns whose neighbours are candidates
@@ -142,31 +142,8 @@ class Searcher:
         return result
 
     def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
-        """Two-stage RRF. Supporting lists (session and topic priors, neighbours, feedback,
-        speakers, graph) are fused into one `support` ranking first, which then counts as
-        one list beside the primary ones: correlated weak signals cannot outvote a turn that
-        the primary retrievers both rank first."""
-        k, depth = self._settings.rrf_k, self._settings.candidates
-        support = rrf(
-            {n: v for n, v in lists.turns.items() if n in SUPPORT},
-            k=k,
-            depth=depth,
-            weights=weights,
-        )
-        primary = {n: v for n, v in {**lists.turns, **lists.direct}.items() if n not in SUPPORT}
-        ranked = [(f.key, f.score, rank) for rank, f in enumerate(support, start=1)]
-        fused = rrf(
-            {**primary, "support": ranked},
-            k=k,
-            depth=depth,
-            weights={**weights, "support": weights.get("support", 0.0)},
-        )
-        votes = {f.key: f.votes for f in support}
-        for item in fused:  # show the supporting lists themselves in the explanation
-            item.votes = [v for v in item.votes if v.retriever != "support"] + votes.get(
-                item.key, []
-            )
-        return fused
+        lists_ = {**lists.turns, **lists.direct}
+        return two_stage(lists_, weights, k=self._settings.rrf_k, depth=self._settings.candidates)
 
     def _retrieve(self, ctx: QueryContext) -> tuple[Lists, router.Plan]:
         query = ctx.query
@@ -174,9 +151,11 @@ class Searcher:
         wanted = query.granularities
         if wanted is None or Granularity.TURN in wanted:
             self._timed("turn", turn_lists, ctx, lists)
-        first_pass = [s for _, s, _ in lists.turns.get("turn.dense", [])[:FIRST_PASS]]
+        dense, lexical = lists.turns.get("turn.dense", []), lists.turns.get("turn.lexical", [])
+        first_pass = [s for _, s, _ in dense[:FIRST_PASS]]
         feats = router.features(query.text, query.query_time or utcnow())
-        plan = router.plan(query.mode, feats, first_pass)
+        seen = evidence(dense, lexical, self._settings.candidates) if dense else None
+        plan = router.plan(query.mode, feats, first_pass, seen)
         if query.exclude:
             router.exclude(plan, query.exclude)
         weights = plan.route.weights
