@@ -43,6 +43,9 @@ Reingest = Annotated[bool, typer.Option(help="Drop the reusable scope database f
 Out = Annotated[Path | None, typer.Option(help="Report folder (default reports/<name>-<time>)")]
 Embedder = Annotated[str | None, typer.Option(help="Embedder model (default: settings)")]
 Progress = Annotated[bool, typer.Option(help="Progress bars")]
+Coverage = Annotated[
+    bool, typer.Option(help="Evidence coverage of packed contexts at 512/1024/2048 tokens")
+]
 DumpHits = Annotated[
     bool, typer.Option(help="Also write hits.jsonl: each question's route and voted hits")
 ]
@@ -110,6 +113,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         job: Jobs = None,
         qtype: Types = None,
         dump_hits: DumpHits = False,
+        coverage: Coverage = False,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}

@@ -202,6 +202,10 @@ def to_markdown(data: dict[str, Any]) -> str:
     lines = _header(data)
     headline = [m for m in HEADLINES[kind] if _has(systems, m)]
     lines += ["", "## Overall", "", *_overall_table(systems, headline)]
+    covered = [m for m in ("coverage@512", "coverage@1024", "coverage@2048") if _has(systems, m)]
+    if covered:
+        title = "## Evidence coverage of a packed context (tokens as chars / 4)"
+        lines += ["", title, "", *_overall_table(systems, covered)]
     for metric in TYPE_METRICS[kind]:
         if _has(systems, metric):
             lines += ["", f"## Per type: {metric}", "", *_type_table(systems, metric)]

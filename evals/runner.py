@@ -68,6 +68,7 @@ class RunConfig:
     reingest: bool = False
     progress: bool = True
     dump_hits: bool = False  # write each question's route and voted hits (hits.jsonl)
+    coverage: bool = False  # evidence coverage of packed contexts at 512/1024/2048 tokens
     settings: Settings | None = None
 
 
@@ -125,7 +126,9 @@ def run(config: RunConfig) -> RunResult:
             systems |= _timed(
                 timings,
                 "search_baselines",
-                lambda: search_baselines(embedder, questions, haystacks, config.progress),
+                lambda: search_baselines(
+                    embedder, questions, haystacks, config.progress, coverage=config.coverage
+                ),
             )
     finally:
         embedder.close()
@@ -167,6 +170,7 @@ def _select(dataset: Dataset, config: RunConfig) -> list[Question]:
 def _summary(kind: Kind, questions: list[Question], system: SystemRun, ks: tuple[int, ...]):
     scores = {
         q.question_id: score_question(q, system.hits[q.question_id], kind, ks)
+        | system.coverage.get(q.question_id, {})
         for q in questions
         if not q.excluded and q.question_id in system.hits
     }
@@ -192,7 +196,13 @@ def _run_memsvc(
             timings,
             "search_memsvc",
             lambda: search_memsvc(
-                memory, questions, haystacks, options, config.progress, dump=config.dump_hits
+                memory,
+                questions,
+                haystacks,
+                options,
+                config.progress,
+                dump=config.dump_hits,
+                coverage=config.coverage,
             ),
         )
     finally:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import numpy as np
 from memsvc.evals.baselines import BASELINES, Tokenizer, build_index
 from memsvc.evals.cache import embed_all
+from memsvc.evals.coverage import BUDGETS, covered_by_memsvc, covered_by_ranking
+from memsvc.evals.coverage import coverage as coverage_of
 from memsvc.evals.loaders import Haystack, Question
 from memsvc.evals.metrics import RankedHit
 from tqdm import tqdm
@@ -38,6 +40,8 @@ class SystemRun:
     texts: dict[str, list[str]] = field(default_factory=dict)
     # With `--dump-hits`: each question's route and hits with every retriever's vote (memsvc).
     dumps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # With `--coverage`: per question, `coverage@<budget>` of its packed context.
+    coverage: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 # Embedded or over HTTP: the same public methods.
@@ -123,9 +127,11 @@ def search_memsvc(
     progress: bool,
     keep_texts: int = 20,
     dump: bool = False,
+    coverage: bool = False,
 ) -> SystemRun:
     """Ask every question in its own scope with its date as the query time."""
     run = SystemRun("memsvc")
+    names = _ClientIds(memory)
     sessions = {
         sdk_session_id(h.scope_id, s.session_id): s.session_id
         for h in haystacks.values()
@@ -141,7 +147,44 @@ def search_memsvc(
         run.texts[q.question_id] = [_dated(h.memory) for h in result.hits[:keep_texts]]
         if dump:
             run.dumps[q.question_id] = _dump(result, run.hits[q.question_id])
+        if coverage and q.gold_turns and not q.excluded:
+            names.learn(result)
+            run.coverage[q.question_id] = _memsvc_coverage(memory, q, options, names)
     return run
+
+
+class _ClientIds:
+    """Unit id -> client id of the turn it is (from hits seen, else read once)."""
+
+    def __init__(self, memory: MemoryAPI) -> None:
+        self._memory = memory
+        self._known: dict[str, str | None] = {}
+
+    def learn(self, result: SearchResult) -> None:
+        for hit in result.hits:
+            if hit.granularity == "turn":
+                self._known[hit.memory.id] = hit.memory.attributes.get("client_id")
+
+    def __call__(self, unit_id: str) -> str | None:
+        if unit_id not in self._known:
+            unit = self._memory.get(unit_id)
+            self._known[unit_id] = (
+                unit.attributes.get("client_id") if unit.granularity == "turn" else None
+            )
+        return self._known[unit_id]
+
+
+def _memsvc_coverage(
+    memory: MemoryAPI, q: Question, options: dict[str, Any], names: _ClientIds
+) -> dict[str, float]:
+    out = {}
+    for budget in BUDGETS:
+        packed = memory.search(
+            q.text, user_id=q.scope_id, query_time=q.query_time, context_budget=budget, **options
+        )
+        names.learn(packed)
+        out[f"coverage@{budget}"] = coverage_of(covered_by_memsvc(packed, names), q.gold_turns)
+    return out
 
 
 def _dump(result: SearchResult, hits: list[RankedHit]) -> dict[str, Any]:
@@ -173,8 +216,10 @@ def search_baselines(
     questions: Sequence[Question],
     haystacks: dict[str, Haystack],
     progress: bool,
+    coverage: bool = False,
 ) -> dict[str, SystemRun]:
-    """BM25, dense flat and RRF over each question's own scope (indexes built per scope)."""
+    """BM25, dense flat and RRF over each question's own scope (indexes built per scope);
+    with `coverage`, each one's top turns packed whole under each budget."""
     runs = {name: SystemRun(name) for name in BASELINES}
     tokenizer = Tokenizer()
     query_vectors = embed_all(embedder, [q.text for q in questions])
@@ -185,15 +230,33 @@ def search_baselines(
     for scope_id, asked in by_scope.items():
         rows = [(t.client_id, s.session_id, t.key_text) for s, t in haystacks[scope_id].turns()]
         vectors = _vectors(embedder, [r[2] for r in rows])
+        texts = {r[0]: r[2] for r in rows}
         index = build_index(rows, vectors, tokenizer)
         for q in asked:
             ranked = index.search(q.text, query_vectors[q.text])
             for name, (hits, elapsed_ms) in ranked.items():
                 runs[name].hits[q.question_id] = hits
                 runs[name].latencies_ms.append(elapsed_ms)
+                if coverage and q.gold_turns and not q.excluded:
+                    texts = {r[0]: r[2] for r in rows}
+                    runs[name].coverage[q.question_id] = {
+                        f"coverage@{b}": coverage_of(
+                            covered_by_ranking(hits, texts, b), q.gold_turns
+                        )
+                        for b in BUDGETS
+                    }
             bar.update(1)
     bar.close()
     return runs
+
+
+def _packed_coverage(
+    hits: Sequence[RankedHit], texts: dict[str, str], q: Question
+) -> dict[str, float]:
+    return {
+        f"coverage@{b}": coverage_of(covered_by_ranking(hits, texts, b), q.gold_turns)
+        for b in BUDGETS
+    }
 
 
 def _vectors(embedder: CachedEmbedder, texts: Iterable[str]) -> np.ndarray:

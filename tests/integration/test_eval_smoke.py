@@ -177,6 +177,18 @@ def test_dump_hits_writes_each_questions_gold_route_and_voted_hits(tmp_path: Pat
     assert top["turn"] and {v[0] for v in top["votes"]} & {"turn.dense", "turn.lexical"}
 
 
+def test_coverage_scores_packed_contexts_for_memsvc_and_the_baselines(tmp_path: Path) -> None:
+    data = tmp_path / "lme.json.gz"
+    _write_lme(data)
+    result = _run(tmp_path, "longmemeval", data, coverage=True)
+    for name in ("memsvc", "bm25", "dense", "rrf"):
+        overall = result.summaries[name].overall
+        for budget in (512, 1024, 2048):
+            assert 0.0 <= overall[f"coverage@{budget}"] <= 1.0
+        # Three short sessions per scope: 2,048 tokens hold every gold turn.
+        assert overall["coverage@2048"] == 1.0
+
+
 def test_type_filter_keeps_only_that_question_type(tmp_path: Path) -> None:
     data = tmp_path / "lme.json.gz"
     _write_lme(data)
