@@ -78,10 +78,15 @@ def matches(namespace: tuple[str, ...], condition: MatchCondition) -> bool:
     return all(p in ("*", n) for n, p in zip(own, path, strict=True)) if path else True
 
 
-def content_of(value: dict[str, Any], fields: Sequence[str]) -> str:
+TEXT_FIELDS = ("content", "text", "memory", "data")  # the default: the first one present
+
+
+def content_of(value: dict[str, Any], fields: Sequence[str] | None) -> str:
     """The text memsvc embeds and indexes for an item: its values at `fields` (LangGraph's
-    path syntax; "$" is the whole value as JSON), or the whole value when they hold none."""
-    texts = [text for path in fields for text in get_text_at_path(value, path)]
+    path syntax; "$" is the whole value as JSON); by default the first of `TEXT_FIELDS` the
+    value has; the whole value as JSON when they hold no text."""
+    paths = fields if fields is not None else [next((f for f in TEXT_FIELDS if f in value), "$")]
+    texts = [text for path in paths for text in get_text_at_path(value, path)]
     return "\n".join(t for t in texts if t.strip()) or json.dumps(value, ensure_ascii=False)
 
 

@@ -16,8 +16,9 @@ How the store maps onto memsvc:
   visible to its search, inspector and lifecycle jobs.
 - An item is one turn of that session (role "memory"), stored without extraction. Its
   content, which memsvc embeds and indexes, is the value's text at `fields` (LangGraph's
-  path syntax, default "$": the whole value as JSON; a put's `index=[...]` overrides it);
-  the value itself, key and creation time ride in the turn's metadata.
+  path syntax, "$" being the whole value as JSON; a put's `index=[...]` overrides it); by
+  default the first of "content", "text", "memory", "data" the value has, else "$". The
+  value itself, key and creation time ride in the turn's metadata.
 - Turns are verbatim, so a put on an existing key adds the new version as a new turn, then
   deletes the old one (soft: memsvc keeps its history). A delete is a soft delete.
 - `get` and `put` find a key by listing the turns of its namespace (once per namespace per
@@ -99,7 +100,7 @@ class MemsvcStore(BaseStore):
         user_label: int | None = None,
         user_id: str | None = None,
         agent_id: str | None = None,
-        fields: Sequence[str] = ("$",),
+        fields: Sequence[str] | None = None,
         max_k: int = 200,
     ) -> None:
         if user_label is not None and user_id is not None:
@@ -108,7 +109,7 @@ class MemsvcStore(BaseStore):
             raise ValueError("user_label is the index of a namespace label (0 or more)")
         self._client = client
         self._map = ns.Mapping(user_label, user_id, agent_id)
-        self._fields = tuple(fields)
+        self._fields = list(fields) if fields is not None else None
         self._max_k = max_k
 
     # -- BaseStore --------------------------------------------------------------------------

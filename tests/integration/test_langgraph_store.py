@@ -23,9 +23,9 @@ from langgraph.store.base import (
     SearchItem,
     SearchOp,
 )
+from memsvc.api.app import create_app
 
 import memsvc
-from memsvc.api.app import create_app
 from memsvc.bootstrap import Container
 from memsvc.integrations.langgraph import MemsvcStore
 from tests.servers import app_server
@@ -105,7 +105,9 @@ def test_search_by_prefix_filter_and_pagination(store: MemsvcStore) -> None:
         store.put(namespace, key, value)
     assert len(store.search(("test",))) == 3  # ("testing",) is not under ("test",)
     docs = store.search(("test", "docs"))
-    assert {i.key for i in docs} == {"doc1", "doc2"} and all(isinstance(i, SearchItem) for i in docs)
+    assert {i.key for i in docs} == {"doc1", "doc2"} and all(
+        isinstance(i, SearchItem) for i in docs
+    )
     assert {i.key for i in store.search(("test",), filter={"author": "Alice"})} == {"doc1", "img1"}
     assert {i.key for i in store.search(("test",), filter={"n": {"$gte": 2}})} == {"doc2", "img1"}
     assert {i.key for i in store.search(("test",), filter={"author": {"$ne": "Alice"}})} == {"doc2"}
@@ -198,13 +200,17 @@ def test_user_label_makes_items_the_users_memory_in_memsvc(memory: memsvc.Memory
     assert {i.key for i in store.search(("memories",), query="seats")} == {"k1", "k2"}
 
 
-def test_conversation_sessions_are_not_namespaces(store: MemsvcStore, memory: memsvc.Memory) -> None:
+def test_conversation_sessions_are_not_namespaces(
+    store: MemsvcStore, memory: memsvc.Memory
+) -> None:
     memory.add([{"role": "user", "content": "Hello there"}], session_id="chat-1")
     store.put(("notes",), "n", {"content": "a note"})
     assert store.list_namespaces() == [("notes",)]
 
 
-def test_an_item_replaced_keeps_its_history_in_memsvc(store: MemsvcStore, memory: memsvc.Memory) -> None:
+def test_an_item_replaced_keeps_its_history_in_memsvc(
+    store: MemsvcStore, memory: memsvc.Memory
+) -> None:
     store.put(("notes",), "n", {"content": "first"})
     first = memory.search("first", session_id="lg:notes", k=1).hits[0].memory.id
     store.put(("notes",), "n", {"content": "second"})
@@ -214,7 +220,13 @@ def test_an_item_replaced_keeps_its_history_in_memsvc(store: MemsvcStore, memory
 
 
 # -- LangMem's memory tools ------------------------------------------------------------------
-def manage_memory(store: MemsvcStore, namespace: tuple[str, ...], content: object, action: str = "create", id: str | None = None) -> str:  # noqa: A002
+def manage_memory(
+    store: MemsvcStore,
+    namespace: tuple[str, ...],
+    content: object,
+    action: str = "create",
+    id: str | None = None,
+) -> str:  # noqa: A002
     """What langmem.create_manage_memory_tool does with the store."""
     if action == "delete":
         store.delete(namespace, key=str(id))
@@ -224,9 +236,19 @@ def manage_memory(store: MemsvcStore, namespace: tuple[str, ...], content: objec
     return f"{action}d memory {key}"
 
 
-def search_memory(store: MemsvcStore, namespace: tuple[str, ...], query: str, limit: int = 10, offset: int = 0, filter: dict | None = None) -> list[dict]:  # noqa: A002
+def search_memory(
+    store: MemsvcStore,
+    namespace: tuple[str, ...],
+    query: str,
+    limit: int = 10,
+    offset: int = 0,
+    filter: dict | None = None,
+) -> list[dict]:  # noqa: A002
     """What langmem.create_search_memory_tool does with the store."""
-    return [m.dict() for m in store.search(namespace, query=query, filter=filter, limit=limit, offset=offset)]
+    return [
+        m.dict()
+        for m in store.search(namespace, query=query, filter=filter, limit=limit, offset=offset)
+    ]
 
 
 def test_langmem_tools_create_update_delete_and_search(memory: memsvc.Memory) -> None:
@@ -242,14 +264,21 @@ def test_langmem_tools_create_update_delete_and_search(memory: memsvc.Memory) ->
     assert found[0]["value"] == {"content": "The user is allergic to peanuts"}
     assert set(found[0]) == {"namespace", "key", "value", "created_at", "updated_at", "score"}
 
-    manage_memory(store, namespace, "The user is allergic to peanuts and shellfish", "update", peanut_id)
+    manage_memory(
+        store, namespace, "The user is allergic to peanuts and shellfish", "update", peanut_id
+    )
     found = search_memory(store, namespace, "shellfish allergy", limit=1)
     assert found[0]["key"] == peanut_id and "shellfish" in found[0]["value"]["content"]
     assert len(search_memory(store, namespace, "allergy")) == 3  # an update is not a new memory
 
     manage_memory(store, namespace, None, "delete", peanut_id)
     assert peanut_id not in {m["key"] for m in search_memory(store, namespace, "peanuts")}
-    assert [m["value"]["content"]["category"] for m in search_memory(store, namespace, "coffee", filter={"content": {"category": "preference"}})] == ["preference"]
+    assert [
+        m["value"]["content"]["category"]
+        for m in search_memory(
+            store, namespace, "coffee", filter={"content": {"category": "preference"}}
+        )
+    ] == ["preference"]
     assert search_memory(store, ("memories", "someone-else"), "peanuts") == []
 
 
@@ -291,5 +320,14 @@ def test_match_conditions_in_a_batch(store: MemsvcStore) -> None:
     store.put(("x", "1", "v1"), "k", {"a": 1})
     store.put(("y", "2", "v1"), "k", {"a": 1})
     store.put(("y", "2", "v2"), "k", {"a": 1})
-    [found] = store.batch([ListNamespacesOp(match_conditions=(MatchCondition("prefix", ("y",)), MatchCondition("suffix", ("v1",))))])
+    [found] = store.batch(
+        [
+            ListNamespacesOp(
+                match_conditions=(
+                    MatchCondition("prefix", ("y",)),
+                    MatchCondition("suffix", ("v1",)),
+                )
+            )
+        ]
+    )
     assert found == [("y", "2", "v1")]

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from memsvc.api.app import create_app
 
 import memsvc
-from memsvc.api.app import create_app
 from memsvc.bootstrap import Container
 from memsvc.compat.mem0 import Memory, UnsupportedError
 from memsvc.domain.errors import ConflictError
@@ -92,11 +92,16 @@ def test_readme_chat_loop_reads_memories_into_a_prompt(m: Memory) -> None:
     """mem0's README: search memories for the message, put them in the system prompt, then add
     the exchange (system prompt included) back."""
     m.add(ALEX, user_id="default_user")
-    relevant = m.search(query="Which sports do I like?", filters={"user_id": "default_user"}, top_k=3)
+    relevant = m.search(
+        query="Which sports do I like?", filters={"user_id": "default_user"}, top_k=3
+    )
     memories_str = "\n".join(f"- {entry['memory']}" for entry in relevant["results"])
     assert "basketball" in memories_str
     system_prompt = f"You are a helpful AI.\nUser Memories:\n{memories_str}"
-    messages = [{"role": "system", "content": system_prompt}, {"role": "user", "content": "Which sports do I like?"}]
+    messages = [
+        {"role": "system", "content": system_prompt},
+        {"role": "user", "content": "Which sports do I like?"},
+    ]
     messages.append({"role": "assistant", "content": "You like basketball."})
     stored = m.add(messages, user_id="default_user")
     assert all(r["memory"] != system_prompt for r in stored["results"])
@@ -130,7 +135,9 @@ def test_a_stored_message_text_cannot_be_rewritten(m: Memory) -> None:
     with pytest.raises(ConflictError, match="verbatim"):
         m.update(turn["id"], text="I never asked about movies.")
     history = m.history(turn["id"])
-    assert [r["event"] for r in history] == ["ADD"] and history[0]["new_memory"] == MOVIES[0]["content"]
+    assert [r["event"] for r in history] == ["ADD"] and history[0]["new_memory"] == MOVIES[0][
+        "content"
+    ]
 
 
 def test_delete_hides_the_memory_and_records_it(m: Memory) -> None:
@@ -210,7 +217,9 @@ def test_a_scope_is_required_and_bad_messages_are_rejected_whole(m: Memory) -> N
 
 
 def test_a_string_message_and_a_timestamp_are_accepted(m: Memory) -> None:
-    result = m.add("I adopted a cat named Miso.", user_id="kim", timestamp=1_700_000_000, infer=False)
+    result = m.add(
+        "I adopted a cat named Miso.", user_id="kim", timestamp=1_700_000_000, infer=False
+    )
     turn = result["results"][0]
     unit = m.get(turn["id"])
     assert unit is not None and unit["role"] == "user"
