@@ -18,6 +18,7 @@ from memsvc.api.routes import ERRORS, ROUTERS
 
 from memsvc import __version__
 from memsvc.bootstrap import Container, build
+from memsvc.integrations.mcp_mount import mount_mcp
 from memsvc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.state.container = box
         logger.info("memsvc ready on %s", box.settings.resolved_database_url)
         try:
-            yield
+            async with mcp_running():
+                yield
         finally:
             if container is None:
                 box.close()
@@ -64,4 +66,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(metrics.router)
     ui.install(app)
     openapi.install(app, settings.limits)
+    mcp_running = mount_mcp(app, settings)  # the MCP streamable HTTP transport at /mcp
     return app

@@ -19,14 +19,15 @@ def service(request: Request) -> MemoryService:
 def principal(request: Request) -> Principal:
     """Who calls: the principal of the request's API key (dev mode: the default tenant's
     admin, decided once at start), within its rate limit."""
-    who = service(request).authenticate(_raw_key(request))
+    who = service(request).authenticate(raw_key(request))
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.spend(who.key_id or "dev")
     request.state.tenant_id = who.tenant_id  # for the request log
     return who
 
 
-def _raw_key(request: Request) -> str | None:
+def raw_key(request: Request) -> str | None:
+    """The API key a request carries: `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip() or None

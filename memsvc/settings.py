@@ -149,6 +149,18 @@ class TelemetrySettings(BaseModel):
     tracing: bool = False
 
 
+class McpSettings(BaseModel):
+    """The MCP server (`memsvc mcp`, and /mcp on `memsvc serve`): the scope a tool call uses
+    when it names none, and what `remember` does about extraction."""
+
+    user_id: str | None = None
+    agent_id: str | None = None
+    # Never "sync": a tool call acknowledges once the turns are stored, extraction follows.
+    extract: Literal["async", "off"] = "async"
+    recall_budget: int = Field(1500, ge=16)  # tokens of context `recall` packs
+    mount: bool = True  # serve the streamable HTTP transport at /mcp on `memsvc serve`
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MEMSVC_",
@@ -175,6 +187,7 @@ class Settings(BaseSettings):
     extraction: ExtractionSettings = ExtractionSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    mcp: McpSettings = McpSettings()
 
     @field_validator("data_dir")
     @classmethod

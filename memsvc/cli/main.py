@@ -235,5 +235,14 @@ def _register_evals() -> None:
 
 _register_evals()
 
+
+def _register_mcp() -> None:
+    from memsvc.integrations.mcp_cli import mcp
+
+    app.command("mcp")(mcp)
+
+
+_register_mcp()
+
 if __name__ == "__main__":
     app()
