@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from memsvc.schemas import HistoryEntry, Hit, Unit
@@ -41,7 +42,28 @@ def scored(hit: Hit, explain: bool) -> dict[str, Any]:
     return out
 
 
-def history_row(unit: Unit, entry: HistoryEntry) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What every history row of a memory repeats: when it was made, by whom, in which role,
+    and (for a turn, which has no history row of its creation) what it said then."""
+
+    memory_id: str
+    created_at: str | None
+    role: str | None
+    content: str | None = None
+    actor: str | None = None
+
+    @classmethod
+    def of(cls, unit: Unit | None, entries: list[HistoryEntry], memory_id: str) -> Origin:
+        if unit is not None:
+            role = unit.attributes.get("role")
+            return cls(memory_id, unit.created_at.isoformat(), role, unit.content, unit.actor)
+        first = (entries[0].before or entries[0].after or {}) if entries else {}
+        role = (first.get("attributes") or {}).get("role")
+        return cls(memory_id, None, role, first.get("content"))  # deleted: no unit to read
+
+
+def history_row(origin: Origin, entry: HistoryEntry) -> dict[str, Any]:
     before, after = entry.before or {}, entry.after or {}
     event = EVENTS.get(entry.operation, "UPDATE")
     return {
@@ -50,26 +72,26 @@ def history_row(unit: Unit, entry: HistoryEntry) -> dict[str, Any]:
         "old_memory": before.get("content"),
         "new_memory": after.get("content") if event != "DELETE" else None,
         "event": event,
-        "created_at": unit.created_at.isoformat(),
+        "created_at": origin.created_at,
         "updated_at": entry.created_at.isoformat(),
         "is_deleted": event == "DELETE",
         "actor_id": entry.actor,
-        "role": unit.attributes.get("role"),
+        "role": origin.role,
         "operation": entry.operation,
     }
 
 
-def added_row(unit: Unit) -> dict[str, Any]:
+def added_row(origin: Origin) -> dict[str, Any]:
     return {
-        "id": f"{unit.id}:added",
-        "memory_id": unit.id,
+        "id": f"{origin.memory_id}:added",
+        "memory_id": origin.memory_id,
         "old_memory": None,
-        "new_memory": unit.content,
+        "new_memory": origin.content,
         "event": "ADD",
-        "created_at": unit.created_at.isoformat(),
-        "updated_at": unit.created_at.isoformat(),
+        "created_at": origin.created_at,
+        "updated_at": origin.created_at,
         "is_deleted": False,
-        "actor_id": unit.actor,
-        "role": unit.attributes.get("role"),
+        "actor_id": origin.actor,
+        "role": origin.role,
         "operation": "add",
     }

@@ -49,7 +49,7 @@ from memsvc.compat._mem0_args import (
     scope_of,
     time_of,
 )
-from memsvc.compat._mem0_shapes import added_row, history_row, item, scored
+from memsvc.compat._mem0_shapes import Origin, added_row, history_row, item, scored
 from memsvc.domain.errors import NotFoundError
 from memsvc.schemas import Unit
 
@@ -243,14 +243,18 @@ class Memory:
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         """The changes of a memory, oldest first, as mem0's history rows."""
         try:
-            unit = self._sdk.get(memory_id)
-            entries = self._sdk.history(memory_id)
+            entries = sorted(self._sdk.history(memory_id), key=lambda e: e.created_at)
         except NotFoundError:
             return []
-        rows = [history_row(unit, e) for e in sorted(entries, key=lambda e: e.created_at)]
+        try:
+            unit: Unit | None = self._sdk.get(memory_id)
+        except NotFoundError:
+            unit = None  # deleted: its history stays readable, the memory does not
+        origin = Origin.of(unit, entries, memory_id)
+        rows = [history_row(origin, e) for e in entries]
         if not any(e.operation == "create" for e in entries):
             # Turns are stored without a history row; their creation is the unit itself.
-            rows.insert(0, added_row(unit))
+            rows.insert(0, added_row(origin))
         return rows
 
     def close(self) -> None:

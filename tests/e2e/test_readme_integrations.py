@@ -17,7 +17,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def block(name: str) -> str:
-    found = re.search(rf"<!-- readme-test: {name} -->\n```\w+\n(.*?)```", README.read_text(), re.DOTALL)
+    found = re.search(
+        rf"<!-- readme-test: {name} -->\n```\w+\n(.*?)```", README.read_text(), re.DOTALL
+    )
     assert found, f"README has no example marked {name}"
     return found.group(1)
 
@@ -34,12 +36,18 @@ def test_readme_mcp_config_starts_a_server_an_agent_can_use(store_env: Path) -> 
     server = json.loads(block("mcp-config"))["mcpServers"]["memsvc"]
     command = Path(sys.executable).parent / server["command"]  # the installed `memsvc` script
     assert command.exists()
-    env = {"MEMSVC_DATA_DIR": str(store_env), "MEMSVC_EMBEDDER_MODEL": "hash-384", "HF_HUB_OFFLINE": "1"}
+    env = {
+        "MEMSVC_DATA_DIR": str(store_env),
+        "MEMSVC_EMBEDDER_MODEL": "hash-384",
+        "HF_HUB_OFFLINE": "1",
+    }
     params = StdioServerParameters(command=str(command), args=server["args"], env=env)
 
     async def scenario() -> None:
         async with Client(params) as client:
-            stored = await client.call_tool("remember", {"content": "I'm training for the Porto marathon."})
+            stored = await client.call_tool(
+                "remember", {"content": "I'm training for the Porto marathon."}
+            )
             recalled = await client.call_tool("recall", {"query": "Which race am I training for?"})
         assert not stored.is_error and not recalled.is_error
         assert recalled.structured_content is not None
@@ -49,7 +57,9 @@ def test_readme_mcp_config_starts_a_server_an_agent_can_use(store_env: Path) -> 
     asyncio.run(scenario())
 
 
-def test_readme_langgraph_store_example(store_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_langgraph_store_example(
+    store_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     exec(block("langgraph"), {"__name__": "readme"})
     assert capsys.readouterr().out.strip() == "{'content': 'Alice is vegetarian'}"
 

@@ -27,6 +27,7 @@ from memsvc.api.app import create_app
 
 import memsvc
 from memsvc.bootstrap import Container
+from memsvc.domain.errors import NotFoundError
 from memsvc.integrations.langgraph import MemsvcStore
 from tests.servers import app_server
 
@@ -214,7 +215,8 @@ def test_an_item_replaced_keeps_its_history_in_memsvc(
     store.put(("notes",), "n", {"content": "first"})
     first = memory.search("first", session_id="lg:notes", k=1).hits[0].memory.id
     store.put(("notes",), "n", {"content": "second"})
-    assert memory.get(first).status == "deleted"
+    with pytest.raises(NotFoundError, match="deleted"):
+        memory.get(first)
     assert [e.operation for e in memory.history(first)] == ["delete"]
     assert store.get(("notes",), "n").value == {"content": "second"}  # type: ignore[union-attr]
 
