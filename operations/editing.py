@@ -117,9 +117,19 @@ class Editor:
             sessions: set[tuple[str | None, str | None, str | None]] = set()
             uow.units.free_dedupe_keys([u.id for u in targets])
             for unit in targets:
+                live_turn = (
+                    unit.granularity is Granularity.TURN and unit.status is not Status.DELETED
+                )
                 _delete_one(uow, unit, actor, reason)
-                if unit.granularity is Granularity.TURN:
+                if live_turn:
                     sessions.add((unit.scope.user_id, unit.scope.agent_id, unit.scope.session_id))
+            # Only sessions that lost a turn here are refreshed, and not those deleted here:
+            # refreshing a deleted session (its dedupe key freed) would make a new, empty one.
+            sessions -= {
+                (u.scope.user_id, u.scope.agent_id, u.scope.session_id)
+                for u in targets
+                if u.granularity is Granularity.SESSION
+            }
             for user_id, agent_id, session_id in sessions:
                 refresh_session(uow, Scope(uow.tenant_id, user_id, agent_id, session_id), actor)
             uow.commit()

@@ -99,6 +99,17 @@ def test_hard_cascade_delete_of_a_session_removes_what_only_it_produced(memory: 
     assert all(u.session_id != "s1" for u in units(memory, "turn"))
 
 
+def test_cascade_delete_of_a_session_leaves_no_session_behind(memory: Memory) -> None:
+    say(memory, "s1", MAY, "My dog Rex loves the park.")
+    session = next(u for u in units(memory, "session") if u.session_id == "s1")
+    deleted = memory.delete(session.id, cascade=True).deleted
+    assert session.id in deleted
+    assert [u for u in units(memory, "session") if u.session_id == "s1"] == []  # none re-made
+    turn = units(memory, "turn", ("deleted",))[0]
+    memory.delete(turn.id, cascade=True)  # again: nothing changes, and no session is made
+    assert [u for u in units(memory, "session") if u.session_id == "s1"] == []
+
+
 def test_graph_reads(memory: Memory) -> None:
     say(memory, "s1", MAY, "My sister Anna lives in Lisbon.", "I visited Anna in Lisbon.")
     [anna] = memory.entities(user_id="u", name="ann")
