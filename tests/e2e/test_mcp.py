@@ -87,7 +87,7 @@ def test_stdio_tools_remember_recall_history_list_graph_and_forget(tmp_path: Pat
             turn_id = stored["memory_ids"][0]
 
             recalled = await call(client, "recall", query="Where does Alice work?")
-            assert SAID in recalled["context"]
+            assert "Acme Robotics" in recalled["context"]  # the turn, or the facts drawn from it
             assert turn_id in [h["id"] for h in recalled["hits"]]
             assert recalled["why"] and recalled["hits"][0]["found_by"]
 
