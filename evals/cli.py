@@ -180,6 +180,39 @@ def _type_of(item: dict[str, Any]) -> str:
     return item["question_type"] + ("_abs" if item["question_id"].endswith("_abs") else "")
 
 
+@eval_app.command("procedures")
+def procedures(
+    seed: Seed = 0,
+    scopes: Annotated[int, typer.Option(help="Generated scopes (agents)")] = 3,
+    targets: Annotated[int, typer.Option(help="Goals with queries, per scope")] = 10,
+    distractors: Annotated[int, typer.Option(help="Near-neighbour goals, per scope")] = 10,
+    traces: Annotated[int, typer.Option(help="Runs per goal")] = 8,
+    search_k: SearchK = 10,
+    baselines: Baselines = True,
+    out: Out = None,
+    embedder: Embedder = None,
+    progress: Progress = True,
+) -> None:
+    """Procedural memory on generated task traces: recall of the right how-to, known-good
+    variants above known-bad ones, traces until a procedure settles; baselines over the
+    raw traces."""
+    from datetime import UTC, datetime
+
+    from memsvc.evals.procedure_data import TraceConfig
+    from memsvc.evals.procedures import ProcedureEvalConfig, run_procedures, write_report
+
+    trace_config = TraceConfig(
+        seed=seed, scopes=scopes, targets=targets, distractors=distractors, traces_per_goal=traces
+    )
+    config = ProcedureEvalConfig(trace_config, _settings(embedder), search_k, baselines, progress)
+    report = run_procedures(config)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = out or Path("reports") / f"procedures-seed{seed}-{stamp}"
+    command = " ".join(["memsvc", "eval", "procedures", *map(shlex.quote, sys.argv[3:])])
+    typer.echo(write_report(report, folder, command).read_text())
+    typer.echo(f"reports written to {folder}")
+
+
 def bench(
     sizes: Annotated[
         list[int] | None, typer.Option("--size", help="Scope sizes in turns (repeat)")
@@ -220,6 +253,6 @@ def _main_app() -> typer.Typer:
 if __name__ == "__main__":
     # `python -m memsvc.evals.cli longmemeval ...` works as well as `... eval longmemeval ...`.
     args = sys.argv[1:]
-    if args and args[0] in ("longmemeval", "locomo", "synth"):
+    if args and args[0] in ("longmemeval", "locomo", "synth", "procedures"):
         sys.argv.insert(1, "eval")
     _main_app()(prog_name="memsvc")

@@ -28,6 +28,7 @@ from memsvc.operations.graph import GraphService
 from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import Lifecycle
+from memsvc.operations.procedure_writes import ProcedureWriter
 from memsvc.operations.purge import Purger
 from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
@@ -123,7 +124,7 @@ def build(
         searcher=Searcher(uow, index, cached, settings.retrieval, telemetry),
         extraction=extraction,
         jobs=job_service,
-        graph=GraphService(uow),
+        graph=GraphService(uow, ProcedureWriter(cached)),
         lifecycle=lifecycle,
         checks=InputChecks(settings.limits),
         purger=purger,

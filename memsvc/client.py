@@ -92,8 +92,10 @@ class _Api:
         session_id: str | None = None,
         occurred_at: datetime | None = None,
         extract: Literal["auto", "sync", "async", "off"] = "auto",
+        outcome: Literal["success", "failure"] | None = None,
     ) -> AddResult:
-        """Remember chat messages as turns of a session (idempotent per client_id/content)."""
+        """Remember chat messages as turns of a session (idempotent per client_id/content).
+        `outcome` says how the task they record ended (its procedure counts it)."""
         body = _build(
             AddRequest,
             messages=list(messages),
@@ -102,6 +104,7 @@ class _Api:
             session_id=session_id,
             occurred_at=occurred_at,
             extract=extract,
+            outcome=outcome,
         )
         return self._run(
             _Call("POST", "/v1/memories", _ADD, lambda s, w: handlers.add(s, w, body), body)

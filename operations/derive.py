@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from memsvc.operations import procedure_merge
 from memsvc.operations.editing import index_unit, record
 from memsvc.operations.extract.types import (
     MULTI_VALUED,
@@ -25,6 +26,7 @@ from memsvc.operations.extract.types import (
     ProcedureCandidate,
     RelationCandidate,
 )
+from memsvc.operations.procedure_writes import ProcedureWriter, Vectors
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWork
 
@@ -178,42 +180,62 @@ def _relation_draft(
 def _procedure_draft(
     proc: ProcedureCandidate, result: ExtractionResult, scope: Scope, times: dict[str, datetime]
 ) -> Draft:
-    steps = "; ".join(proc.steps)
-    outcomes = [{"outcome": proc.outcome, "sources": proc.source_turn_ids}] if proc.outcome else []
+    when = _first_time(proc.source_turn_ids, times)
+    attributes = procedure_merge.from_candidate(proc, when.isoformat() if when else None)
     unit = _unit(
         scope,
         Granularity.PROCEDURE,
-        f"{proc.goal}: {steps}" if steps else proc.goal,
+        procedure_merge.render(attributes),
         result,
         proc.source_turn_ids,
         proc.confidence,
-        occurred_at=_first_time(proc.source_turn_ids, times),
-        attributes={
-            "goal": proc.goal,
-            "steps": proc.steps,
-            "outcomes": outcomes,
-            **_counts(outcomes),
-        },
+        occurred_at=when,
+        attributes=attributes,
     )
     return Draft(derived_key(scope, Granularity.PROCEDURE, norm(proc.goal)), unit)
 
 
 class DerivedWriter:
-    """Writes drafts into a unit of work (embedding first, outside the transaction)."""
+    """Writes drafts into a unit of work (embedding first, outside the transaction).
+    Procedures go through `ProcedureWriter`, which merges runs of one goal."""
 
     def __init__(self, embedder: Embeddings) -> None:
         self._embedder = embedder
+        self.procedures = ProcedureWriter(embedder)
 
     def embed(self, tenant_id: str, items: list[Draft]) -> np.ndarray:
-        return self._embedder.for_tenant(tenant_id).embed_batch([d.unit.content for d in items])
+        texts = [_embedding_text(d.unit) for d in items]
+        return self._embedder.for_tenant(tenant_id).embed_batch(texts)
+
+    def prepare(self, uow: UnitOfWork, items: list[Draft]) -> Vectors:
+        """Embeddings the write will need beyond the drafts' own (merged procedures' new
+        texts); call in a read transaction before the write transaction opens."""
+        return self.procedures.prepare(uow, items)
 
     def write(
-        self, uow: UnitOfWork, items: list[Draft], vectors: np.ndarray, job_id: str | None = None
+        self,
+        uow: UnitOfWork,
+        items: list[Draft],
+        vectors: np.ndarray,
+        job_id: str | None = None,
+        prepared: Vectors | None = None,
     ) -> WriteCounts:
         counts = WriteCounts()
-        existing = uow.units.by_dedupe_keys([d.key for d in items])
+        procedures = [
+            (d, v) for d, v in zip(items, vectors) if d.unit.granularity is Granularity.PROCEDURE
+        ]
+        done = self.procedures.write(uow, procedures, job_id, prepared)
+        if done.created:
+            counts.created["procedure"] = done.created
+        counts.merged += done.merged
+        items_vectors = [
+            (d, v)
+            for d, v in zip(items, vectors)
+            if d.unit.granularity is not Granularity.PROCEDURE
+        ]
+        existing = uow.units.by_dedupe_keys([d.key for d, _ in items_vectors])
         relations: list[MemoryUnit] = []
-        for draft, vector in zip(items, vectors):
+        for draft, vector in items_vectors:
             old = existing.get(draft.key)
             if old is not None and old.status is Status.SUPERSEDED and not _returns(old, draft):
                 old = _keeper(uow, old)  # heard again: it belongs to the unit that absorbed it
@@ -255,11 +277,6 @@ def merge_into(
     if old.granularity is Granularity.ENTITY:
         aliases = set(attributes.get("aliases", [])) | set(new.attributes.get("aliases", []))
         attributes["aliases"] = sorted(aliases)
-    if old.granularity is Granularity.PROCEDURE:
-        attributes["outcomes"] = _union_outcomes(
-            attributes.get("outcomes", []), new.attributes.get("outcomes", [])
-        )
-        attributes.update(_counts(attributes["outcomes"]))
     if sources == old.provenance.sources and attributes == old.attributes:
         return 0
     before = old.snapshot()
@@ -393,18 +410,12 @@ def entity_index(entities: list[MemoryUnit]) -> dict[str, MemoryUnit]:
     return index
 
 
+def _embedding_text(unit: MemoryUnit) -> str:
+    if unit.granularity is Granularity.PROCEDURE:
+        return procedure_merge.embedding_text(unit.attributes)
+    return unit.content
+
+
 def _first_time(turn_ids: list[str], times: dict[str, datetime]) -> datetime | None:
     found = [times[t] for t in turn_ids if t in times]
     return min(found) if found else None
-
-
-def _union_outcomes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen = {tuple(o.get("sources", [])) for o in old}
-    return old + [o for o in new if tuple(o.get("sources", [])) not in seen]
-
-
-def _counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
-    return {
-        "success_count": sum(o.get("outcome") == "success" for o in outcomes),
-        "failure_count": sum(o.get("outcome") == "failure" for o in outcomes),
-    }

@@ -96,10 +96,12 @@ class Extraction:
     ) -> tuple[dict[str, Any], TokenUsage]:
         """Write the drafts (through the decider when there is one); counts and tokens spent."""
         vectors = self._writer.embed(scope.tenant_id, items)
+        with self._uow(scope.tenant_id, write=False) as uow:
+            prepared = self._writer.prepare(uow, items)
         plan = self._decider.plan(scope, items, vectors) if self._decider and decide else None
         with self._uow(scope.tenant_id) as uow:
             if plan is None or self._decider is None:
-                counts = self._writer.write(uow, items, vectors, job_id=job_id).as_dict()
+                counts = self._writer.write(uow, items, vectors, job_id, prepared).as_dict()
             else:
                 counts = self._decider.apply(uow, self._writer, plan, job_id)
             uow.commit()

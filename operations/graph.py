@@ -4,21 +4,14 @@ feedback path of procedures (outcomes update their success/failure counts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from memsvc.operations.derive import norm
-from memsvc.operations.editing import record
+from memsvc.operations.procedure_writes import Feedback, ProcedureWriter
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWorkFactory
 
-from memsvc.domain import (
-    ConflictError,
-    Granularity,
-    MemoryUnit,
-    NotFoundError,
-    Scope,
-    utcnow,
-)
+from memsvc.domain import Granularity, MemoryUnit, NotFoundError, Scope, UnavailableError
 from memsvc.domain.auth import TenantRef
 
 
@@ -36,8 +29,9 @@ class Neighbourhood:
 
 
 class GraphService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, procedures: ProcedureWriter | None = None) -> None:
         self._uow = uow
+        self._procedures = procedures
 
     def entities(self, scope: Scope, name: str | None = None, limit: int = 100) -> list[MemoryUnit]:
         """The scope's entities, optionally those whose name or an alias contains `name`."""
@@ -84,33 +78,12 @@ class GraphService:
         notes: str | None = None,
         actor: str | None = None,
     ) -> MemoryUnit:
-        """Count one more success or failure of a procedure (a new version, with history)."""
-        with self._uow(tenant) as uow:
-            unit = uow.units.get(procedure_id)
-            if unit.granularity is not Granularity.PROCEDURE:
-                raise ConflictError(
-                    f"memory {procedure_id} is a {unit.granularity}, not a procedure", field="id"
-                )
-            before = unit.snapshot()
-            entry: dict[str, Any] = {
-                "outcome": outcome,
-                "at": utcnow().isoformat(),
-                "notes": notes,
-                "sources": [],
-            }
-            outcomes = [*unit.attributes.get("outcomes", []), entry]
-            unit.attributes = {
-                **unit.attributes,
-                "outcomes": outcomes,
-                "success_count": sum(o.get("outcome") == "success" for o in outcomes),
-                "failure_count": sum(o.get("outcome") == "failure" for o in outcomes),
-            }
-            unit.version += 1
-            unit.updated_at = utcnow()
-            uow.units.save(unit)
-            record(uow, unit, "outcome", before, actor=actor, reason=notes or outcome)
-            uow.commit()
-        return unit
+        """Count one more success or failure of a procedure's recommended steps (a new
+        version, with history); see `ProcedureWriter.feedback`."""
+        if self._procedures is None:
+            raise UnavailableError("procedure feedback is not configured in this service")
+        report = Feedback(outcome, notes, actor)
+        return self._procedures.feedback(self._uow, tenant, procedure_id, report)
 
 
 def _filter(scope: Scope, granularity: Granularity) -> UnitFilter:

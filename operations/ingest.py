@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +56,39 @@ def dedupe_key(scope: Scope, message: Message, occurred_at: datetime | None) -> 
     ident = (
         "c:" + message.client_id
         if message.client_id
-        else "h:" + content_hash(message.role, message.speaker, message.content, _iso(occurred_at))
+        else "h:"
+        + content_hash(
+            message.role,
+            message.speaker,
+            message.content,
+            _iso(occurred_at),
+            *_call_ids(message.metadata),
+        )
     )
     return content_hash("turn", scope.user_id, scope.agent_id, scope.session_id, ident)
+
+
+def _call_ids(metadata: dict[str, Any]) -> list[str]:
+    """The tool call ids a message makes or answers: a retried call, or a second "ok" result,
+    is another message than the first (messages without them hash as they always did)."""
+    calls = metadata.get("tool_calls")
+    ids = (
+        [str(c.get("id")) for c in calls if isinstance(c, dict) and c.get("id")]
+        if isinstance(calls, list)
+        else []
+    )
+    answered = metadata.get("tool_call_id")
+    return ids + ([str(answered)] if answered else [])
+
+
+def with_outcome(messages: Sequence[Message], outcome: str | None) -> list[Message]:
+    """The messages, the last one marked with the outcome of the task they record (the run
+    the extractor reads from them ends there)."""
+    out = list(messages)
+    if outcome and out:
+        last = out[-1]
+        out[-1] = replace(last, metadata={**last.metadata, "outcome": outcome})
+    return out
 
 
 class Ingestor:
@@ -97,7 +127,7 @@ class Ingestor:
         out: dict[str, _Pending] = {}
         previous = cmd.occurred_at
         now = utcnow()
-        for message in cmd.messages:
+        for message in with_outcome(cmd.messages, cmd.outcome):
             stated = message.occurred_at or previous
             key = dedupe_key(scope, message, stated)
             out.setdefault(key, _Pending(message, key, stated or now))  # duplicates in a batch

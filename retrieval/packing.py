@@ -9,6 +9,9 @@ Each part has a share of the budget; what a part leaves unused goes to the turns
 carries the tail of its unit id (`[#1a2b3c4d]`), and the result lists the items with their
 full ids and sources, so a reader can cite them and an evaluator can tell what was covered.
 Tokens are estimated as characters / 4 (`memsvc.domain.text.estimate_tokens`).
+
+A procedure is packed as its goal, numbered steps, preconditions and track record; one that
+keeps failing is flagged so the reader does not follow it blindly.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from memsvc.domain import ContextItem, Granularity, Hit, MemoryUnit
 from memsvc.domain.text import estimate_tokens
@@ -112,7 +116,27 @@ def _line(unit: MemoryUnit) -> str:
     if unit.granularity is Granularity.TURN:
         who = unit.attributes.get("speaker") or unit.attributes.get("role") or "?"
         return f"{who}: {unit.content} {tag(unit)}"
+    if unit.granularity is Granularity.PROCEDURE:
+        return f"{_procedure(unit)} {tag(unit)}"
     return f"[{unit.granularity}] {unit.content} {tag(unit)}"
+
+
+def _procedure(unit: MemoryUnit) -> str:
+    """`[procedure] goal: 1. step 2. step (requires: ...) — succeeded 7 of 8 times; ...`"""
+    a = unit.attributes
+    steps = [str(s) for s in a.get("steps", [])]
+    if not steps:
+        return f"[procedure] {unit.content}"
+    found = a.get("reliability")
+    reliability: dict[str, Any] = found if isinstance(found, dict) else {}
+    flag = " KEEPS FAILING, do not rely on it" if reliability.get("keeps_failing") else ""
+    text = f"[procedure{flag}] {a.get('goal', '')}: "
+    text += " ".join(f"{i}. {step}" for i, step in enumerate(steps, start=1))
+    if a.get("preconditions"):
+        text += f" (requires: {'; '.join(map(str, a['preconditions']))})"
+    if reliability.get("summary"):
+        text += f" — {reliability['summary']}"
+    return text
 
 
 def _when(unit: MemoryUnit) -> str:
@@ -121,16 +145,16 @@ def _when(unit: MemoryUnit) -> str:
 
 def _turns(hits: list[Hit], budget: int, items: list[ContextItem]) -> str:
     """Take hits best first while they fit (derived units whose sources are already in are
-    skipped), then render by session, oldest first."""
+    skipped, except procedures: their steps merged over runs and how they went are new),
+    then render by session, oldest first."""
     covered = {i.unit_id for i in items} | {s for i in items for s in i.sources}
     chosen: list[MemoryUnit] = []
     used = 0
     for hit in hits:
         unit = hit.unit
         sources = set(unit.provenance.sources)
-        if unit.id in covered or (
-            unit.granularity is not Granularity.TURN and sources and sources <= covered
-        ):
+        redundant = unit.granularity not in (Granularity.TURN, Granularity.PROCEDURE)
+        if unit.id in covered or (redundant and sources and sources <= covered):
             continue
         cost = estimate_tokens(_line(unit)) + 1
         if used + cost + HEADER_TOKENS > budget:  # leave room for one session header

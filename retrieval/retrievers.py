@@ -8,7 +8,8 @@ values an agent reads — so that lists from different granularities fuse in one
   it came from, and the hit remembers the key that matched;
 - `time`: dense + lexical restricted to the query's time window.
 
-Units that are answers in their own right (procedures) come back as `direct` lists.
+Units that are answers in their own right (procedures) come back as `direct` lists; the
+votes behind a direct list's ranks (its dense and lexical ranks, ...) are kept in `votes`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from memsvc.retrieval.hybrid import (
 )
 from memsvc.stores.units import UnitFilter
 
-from memsvc.domain import Granularity, MemoryUnit, TimeWindow
+from memsvc.domain import Granularity, MemoryUnit, RetrieverRank, TimeWindow
 from memsvc.domain.text import words
 
 Item = tuple[int, float, int]  # (turn seq, score, rank)
@@ -49,6 +50,8 @@ class Lists:
     def found(self, bucket: dict[int, int], seq: int, rank: int) -> None:
         if rank < bucket.get(seq, rank + 1):
             bucket[seq] = rank
+
+    votes: dict[int, list[RetrieverRank]] = field(default_factory=dict)  # explanations
 
     def key(self, seq: int, rank: int, name: str, text: str) -> None:
         if seq not in self.keys or rank < self.keys[seq][0]:

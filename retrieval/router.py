@@ -43,8 +43,13 @@ PREFERENCE = re.compile(
     re.I,
 )
 HOWTO = re.compile(
-    r"\b(how (?:do|can|should) (?:i|we|you)|how to|steps? (?:to|for)"
-    r"|procedure|instructions?)\b",
+    r"\b(how (?:do|did|does|can|could|should|would|will) (?:i|we|you|one)"
+    r"(?! (?:feel|felt|like|enjoy|find|do|know|meet|hear|look|sound|seem|get along)\b)|how to"
+    r"|steps? (?:to|for)|procedure|instructions?|runbook|playbook|checklist"
+    r"|what(?:'s| is| are| was| were) the (?:right |best |usual )?(?:way|process|recipe"
+    r"|commands?)(?: to| for)?|walk (?:me|us) through|(?:remind|show|tell) (?:me|us) how"
+    r"|what (?:do|should) (?:i|we) (?:need|have) to (?:do|run|type|use)"
+    r"|what (?:do|did|should) (?:i|we) (?:do|run|type) to)\b",
     re.I,
 )
 ASSISTANT = re.compile(
@@ -68,8 +73,7 @@ ALL_WEIGHTS = {
     "time.dense": 1.0,
     "time.lexical": 1.0,
     "graph": 0.3,
-    "procedure.dense": 1.0,
-    "procedure.lexical": 1.0,
+    "procedure": 2.0,
 }
 # What auto mode always runs. Lexical leads dense a little: names, numbers and rare words
 # decide most memory questions, and MiniLM reads only the first 256 tokens of a turn.
@@ -145,6 +149,9 @@ class Plan:
     expand: tuple[str, ...] = ()
 
 
+# A how-to's answer is a procedure: its one list weighs about as much as the turn lists
+# together, so the best procedure leads the turns that recorded it.
+PROCEDURE_WEIGHT = 3.5
 PEAKED, FLAT = 0.5, 0.9  # first-pass entropies between which support weight rises
 TIME_LEXICAL = 0.8  # time.lexical's weight as a share of turn.lexical's
 
@@ -226,8 +233,10 @@ def plan(
             "best turns crowd into one session"
         )
     if feats.howto:
-        weights |= {"procedure.dense": 1.0, "procedure.lexical": 1.0}
-        reasons.append("how-to request: procedures")
+        weights["procedure"] = PROCEDURE_WEIGHT
+        reasons.append(
+            "how-to request: procedures, ranked by relevance and how reliably they worked"
+        )
     name = "+".join(
         k for k, v in (("time", feats.window), ("wide", diversify), ("howto", feats.howto)) if v
     )

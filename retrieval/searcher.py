@@ -19,6 +19,7 @@ from memsvc.retrieval.graph import GraphCache, graph_list
 from memsvc.retrieval.hybrid import QueryContext, visible_statuses
 from memsvc.retrieval.material import gather
 from memsvc.retrieval.packing import pack
+from memsvc.retrieval.procedures import procedure_lists
 from memsvc.retrieval.retrievers import (
     Lists,
     author_lists,
@@ -143,7 +144,10 @@ class Searcher:
 
     def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
         lists_ = {**lists.turns, **lists.direct}
-        return two_stage(lists_, weights, k=self._settings.rrf_k, depth=self._settings.candidates)
+        fused = two_stage(lists_, weights, k=self._settings.rrf_k, depth=self._settings.candidates)
+        for item in fused:  # the votes behind a direct list's ranks (procedures)
+            item.votes += lists.votes.get(item.key, [])
+        return fused
 
     def _retrieve(self, ctx: QueryContext) -> tuple[Lists, router.Plan]:
         query = ctx.query
@@ -162,7 +166,10 @@ class Searcher:
         if wanted is not None:  # the caller chose granularities: no routing beyond them
             plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}
             for granularity in wanted:
-                if granularity is not Granularity.TURN:
+                if granularity is Granularity.PROCEDURE:
+                    self._timed("procedure", procedure_lists, ctx, lists)
+                    plan.route.weights["procedure"] = 1.0
+                elif granularity is not Granularity.TURN:
                     self._timed(str(granularity), direct_lists, ctx, granularity, lists)
                     plan.route.weights |= {
                         f"{granularity}.dense": 1.0,
@@ -205,8 +212,8 @@ class Searcher:
             plan.route.features["linked_entities"] = self._timed(
                 "graph", graph_list, ctx, self._graphs, lists
             )
-        if weights.get("procedure.dense"):
-            self._timed("procedure", direct_lists, ctx, Granularity.PROCEDURE, lists)
+        if weights.get("procedure"):
+            self._timed("procedure", procedure_lists, ctx, lists)
 
     def _hit(
         self, fused: Fused[int], unit: MemoryUnit, lists: Lists, window: TimeWindow | None

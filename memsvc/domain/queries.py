@@ -31,6 +31,8 @@ class AddCommand:
     occurred_at: datetime | None = None
     extract: ExtractMode = "auto"
     actor: str | None = None
+    # How the task the messages record ended; kept on the last message (its procedure's run).
+    outcome: Literal["success", "failure"] | None = None
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -9,8 +10,11 @@ from pydantic import (
     BaseModel,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from memsvc import domain as d
 from memsvc.domain.auth import Principal
@@ -26,27 +30,118 @@ from memsvc.schemas.types import (
     StatusName,
     Text,
     Time,
+    check_json,
     limit,
 )
 
 
+class ToolFunctionIn(RequestModel):
+    name: Id
+    arguments: str | JsonObject = Field(
+        "{}", description="A JSON object, as a string (as OpenAI sends it) or as an object."
+    )
+
+    @field_validator("arguments")
+    @classmethod
+    def _json_object(cls, value: str | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        try:
+            parsed = json.loads(value) if value.strip() else {}
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise PydanticCustomError(
+                "json_object",
+                "must be a JSON object of argument names and values (as a string or an object)",
+            )
+        return check_json(parsed)
+
+
+class ToolCallIn(RequestModel):
+    """One tool call of an assistant message, in OpenAI's shape."""
+
+    id: Id | None = None
+    type: Literal["function"] = "function"
+    function: ToolFunctionIn
+
+
 class MessageIn(RequestModel):
     role: Name32 = "user"
-    content: Text = Field(json_schema_extra=limit("max_content_chars"))
+    tool_calls: list[ToolCallIn] | None = Field(
+        None, max_length=64, description="An assistant message's tool calls (OpenAI style)."
+    )
+    content: str | None = Field(
+        None,
+        validate_default=True,
+        description="Required unless the message has tool_calls.",
+        json_schema_extra=limit("max_content_chars"),
+    )
     speaker: Name256 | None = None
     occurred_at: Time | None = None
     client_id: Id | None = Field(None, description="Makes re-sending this message idempotent.")
+    tool_call_id: Id | None = Field(None, description="A tool message: the call it answers.")
+    name: Id | None = Field(None, description="The tool (or participant) a message is from.")
     metadata: JsonObject = Field(default_factory=dict)
 
+    @field_validator("tool_calls")
+    @classmethod
+    def _calls_are_the_assistants(
+        cls, value: list[ToolCallIn] | None, info: ValidationInfo
+    ) -> list[ToolCallIn] | None:
+        role = info.data.get("role")
+        if value and role != "assistant":
+            raise PydanticCustomError(
+                "tool_calls_role",
+                "only assistant messages carry tool_calls (role is {role})",
+                {"role": repr(role)},
+            )
+        return value
+
+    @field_validator("content")
+    @classmethod
+    def _content_or_calls(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and not info.data.get("tool_calls"):
+            raise PydanticCustomError(
+                "missing_content",
+                "content is required (only an assistant message with tool_calls may omit it)",
+            )
+        if value and "\x00" in value:
+            raise PydanticCustomError("nul", "must not contain NUL (\\u0000) characters")
+        return value
+
+    @field_validator("tool_call_id")
+    @classmethod
+    def _answers_a_call(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and info.data.get("role") != "tool":
+            raise PydanticCustomError(
+                "tool_call_id_role", "only tool messages answer a tool call (set role to 'tool')"
+            )
+        return value
+
     def to_domain(self) -> d.Message:
+        metadata = dict(self.metadata)
+        if self.tool_calls:
+            metadata["tool_calls"] = [c.model_dump(exclude_none=True) for c in self.tool_calls]
+        if self.tool_call_id:
+            metadata["tool_call_id"] = self.tool_call_id
+        if self.name:
+            metadata["name"] = self.name
         return d.Message(
             role=self.role,
-            content=self.content,
+            content=self.content or _calls_text(self.tool_calls or []),
             speaker=self.speaker,
             occurred_at=self.occurred_at,
             client_id=self.client_id,
-            metadata=self.metadata,
+            metadata=metadata,
         )
+
+
+def _calls_text(calls: list[ToolCallIn]) -> str:
+    """What a turn of tool calls without text says: one `name({arguments})` per call."""
+    lines = [f"{c.function.name}({json.dumps(c.function.arguments)})" for c in calls]
+    text = "\n".join(lines)
+    return text if len(text) <= 2000 else text[:1999] + "…"
 
 
 class AddRequest(RequestModel):
@@ -61,6 +156,9 @@ class AddRequest(RequestModel):
         "(async), or off. auto: inline with the offline rules extractor (about 0.25 ms a "
         "turn), as a job with an LLM extractor.",
     )
+    outcome: Literal["success", "failure"] | None = Field(
+        None, description="How the task these messages record ended (for its procedure)."
+    )
 
     def to_command(self, who: Principal) -> d.AddCommand:
         return d.AddCommand(
@@ -69,6 +167,7 @@ class AddRequest(RequestModel):
             occurred_at=self.occurred_at,
             extract=self.extract,
             actor=who.key_id,
+            outcome=self.outcome,
         )
 
 

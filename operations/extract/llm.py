@@ -31,10 +31,13 @@ from memsvc.operations.extract.llm_prompts import (
     EXTRACT_SYSTEM,
     ExtractionReply,
     FactOut,
+    ProcedureOut,
+    StepOut,
     header,
     parse_when,
     turn_line,
 )
+from memsvc.operations.extract.steps import Step, instruction, tool_step
 from memsvc.operations.extract.types import (
     USER_SUBJECT,
     EntityCandidate,
@@ -265,9 +268,23 @@ class _Mapper:
             )
             self._keep(out.relations, relation if ok else None)
         for p in reply.procedures:
-            ids, steps = self.ids(p.turns), [s.strip() for s in p.steps if s.strip()]
-            procedure = ProcedureCandidate(p.goal.strip(), steps, p.outcome, ids, p.confidence)
-            self._keep(out.procedures, procedure if ids and p.goal.strip() else None)
+            self._keep(out.procedures, self.procedure(p))
+
+    def procedure(self, p: ProcedureOut) -> ProcedureCandidate | None:
+        """A procedure with its steps as the rules extractor makes them (argument patterns)."""
+        ids, goal = self.ids(p.turns), p.goal.strip()
+        steps = [step for step in map(_step, p.steps) if step is not None]
+        if not ids or not goal or not steps:
+            return None
+        return ProcedureCandidate(
+            goal=goal,
+            steps=steps,
+            outcome=p.outcome,
+            source_turn_ids=ids,
+            confidence=p.confidence,
+            preconditions=[c.strip() for c in p.preconditions if c.strip()],
+            notes=[n.strip() for n in p.notes if n.strip()],
+        )
 
     def fact(self, fact: FactOut) -> FactCandidate | None:
         ids = self.ids(fact.turns, people_only=True)
@@ -294,6 +311,14 @@ class _Mapper:
             self.result.dropped += 1
         else:
             into.append(candidate)
+
+
+def _step(step: StepOut) -> Step | None:
+    if step.tool and step.tool.strip():
+        return tool_step(step.tool.strip(), step.args)
+    if step.text and step.text.strip():
+        return instruction(step.text)
+    return None
 
 
 def subject(name: str) -> str:

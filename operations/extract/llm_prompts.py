@@ -98,10 +98,27 @@ class RelationOut(_Item):
     date: str | None = Field(None, description="ISO date from which it holds")
 
 
+class StepOut(BaseModel):
+    """One step: a tool call (`tool` and `args`) or an instruction (`text`)."""
+
+    tool: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    text: str | None = None
+
+
 class ProcedureOut(_Item):
     goal: str
-    steps: list[str] = Field(default_factory=list)
+    steps: list[StepOut] = Field(default_factory=list)
+    preconditions: list[str] = Field(default_factory=list)
     outcome: Literal["success", "failure"] | None = None
+    notes: list[str] = Field(default_factory=list, description="what went wrong, if it failed")
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _steps(cls, value: Any) -> list[Any]:
+        """Steps as objects; a bare string is an instruction."""
+        items = value if isinstance(value, list) else []
+        return [{"text": item} if isinstance(item, str) else item for item in items]
 
     @field_validator("outcome", mode="before")
     @classmethod
@@ -162,8 +179,18 @@ entities: people, places, organisations, products, pets and events that are name
 other names used for the same thing. Reuse the spelling of known entities.
 relations: {"source", "label", "target"} between a person and a named entity, with a \
 predicate above as label (e.g. the user -works_at-> Google); "date" from when it holds.
-procedures: a task that was carried out step by step: "goal", "steps" (short imperative \
-phrases in order), "outcome" success | failure | null.
+procedures: a task that was carried out or explained step by step: an agent's run of \
+tool calls (assistant turns that call tools, then the tool turns with their results), a \
+numbered or bulleted list of steps, or a how-to in prose ("To deploy the app I run make \
+build, then ..."). One procedure per run of a task:
+- "goal": what the task achieves, as a short imperative phrase without the request's \
+wording ("deploy the web app to staging", not "Can you deploy ...?").
+- "steps" in order: {"tool": name, "args": {...}} for a tool call, with the arguments as \
+they were called, or {"text": "short imperative phrase"} for an instruction. A call that \
+failed and was made again the same way is one step.
+- "preconditions": what had to hold first ("on the VPN"), if said.
+- "outcome": success | failure | null (unknown); "notes": what went wrong when it failed \
+(the tool error, in a few words).
 Extract nothing that is not in the turns. Empty lists are fine."""
 
 DECIDE_SYSTEM = """You maintain a person's long-term memory. For each NEW fact, compare it \

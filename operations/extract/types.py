@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from memsvc.operations.extract.lexicon import KIN_NOUNS
+from memsvc.operations.extract.steps import Step
 
 from memsvc.domain import MemoryUnit, Scope
 
@@ -43,6 +44,20 @@ from memsvc.domain import MemoryUnit, Scope
 FactKind = Literal["fact", "preference", "plan", "event", "profile", "statement"]
 EntityType = Literal["person", "place", "organisation", "product", "pet", "event", "other"]
 Outcome = Literal["success", "failure"]
+
+_SUCCESS = frozenset("success succeeded successful ok done passed completed resolved".split())
+_FAILURE = frozenset("failure failed fail error errored aborted cancelled canceled".split())
+
+
+def parse_outcome(value: object) -> Outcome | None:
+    """An outcome mark ("success", "failed", "done", ...) as success/failure; None if unclear."""
+    text = str(value or "").strip().lower()
+    if text in _SUCCESS:
+        return "success"
+    if text in _FAILURE:
+        return "failure"
+    return None
+
 
 ENTITY_TYPES: tuple[EntityType, ...] = (
     "person",
@@ -139,11 +154,17 @@ class RelationCandidate:
 
 @dataclass(slots=True)
 class ProcedureCandidate:
+    """One run (trace) of a task: its goal, its steps in order, what had to hold first, how
+    it ended, and `notes` on what went wrong (tool errors, the agent's last word on a
+    failure)."""
+
     goal: str
-    steps: list[str]
+    steps: list[Step]
     outcome: Outcome | None
     source_turn_ids: list[str]
     confidence: float
+    preconditions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -50,7 +50,7 @@ def test_aggregation_diversifies_over_sessions(text: str) -> None:
 
 def test_how_to_adds_procedures() -> None:
     plan = route("How do I deploy the web app again?")
-    assert plan.route.weights["procedure.dense"] > 0 and "howto" in plan.route.name
+    assert plan.route.weights["procedure"] > 0 and "howto" in plan.route.name
 
 
 def test_preference_and_assistant_questions_are_recognised() -> None:
