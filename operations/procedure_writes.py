@@ -17,7 +17,7 @@ embedding of the write path, and only a run that raced in between is embedded in
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Literal
@@ -279,6 +279,20 @@ class ProcedureWriter:
         if not texts:
             return {}
         return dict(zip(texts, self._embedder.for_tenant(tenant_id).embed_batch(texts)))
+
+
+def embedded_texts(uow: UnitOfWork, units: Iterable[MemoryUnit]) -> list[str]:
+    """Every text the procedures among `units` were embedded as, over all their versions
+    (read from history), so that a purge can drop their cached vectors."""
+    out: list[str] = []
+    for unit in units:
+        if unit.granularity is not Granularity.PROCEDURE:
+            continue
+        states: list[Any] = [unit.attributes]
+        for entry in uow.history.for_unit(unit.id):
+            states += [s.get("attributes") for s in (entry.before, entry.after) if s]
+        out += [embedding_text(a) for a in states if isinstance(a, dict)]
+    return list(dict.fromkeys(out))
 
 
 def _procedures(uow: UnitOfWork, like: MemoryUnit) -> list[MemoryUnit]:

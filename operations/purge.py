@@ -23,6 +23,7 @@ from typing import Any
 
 from memsvc.operations.editing import derived_closure, record
 from memsvc.operations.ingest import key_text, refresh_session
+from memsvc.operations.procedure_writes import embedded_texts
 from memsvc.operations.sentences import embed_key, sentences_of
 from memsvc.stores.maintenance import mark_pending
 from memsvc.stores.units import UnitFilter
@@ -128,7 +129,8 @@ class Purger:
         affected = _affected(uow, doomed)
         topics = [u for u in affected.values() if u.granularity is Granularity.TOPIC]
         doomed.update({u.id: u for u in topics if not u.pinned})
-        report, texts = PurgeReport(ids=list(doomed)), _texts(doomed.values())
+        texts = _texts(doomed.values()) + embedded_texts(uow, doomed.values())
+        report = PurgeReport(ids=list(doomed))
         for unit in doomed.values():
             key = str(unit.granularity)
             report.purged[key] = report.purged.get(key, 0) + 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from memsvc.operations.procedure_writes import embedded_texts
+
 from memsvc import Memory
 
 AGENT = "ops-agent"
@@ -200,3 +202,18 @@ def test_procedures_stay_in_their_own_scope(memory: Memory) -> None:
 
     [mine] = procedures(memory)
     assert (mine.attributes["success_count"], mine.attributes["failure_count"]) == (1, 0)
+
+
+def test_a_purge_knows_every_text_a_procedure_was_embedded_as(memory: Memory) -> None:
+    add(memory, "r1", tool_run("Deploy the web app to staging.", DEPLOY), "success")
+    add(memory, "r2", tool_run("Ship the web app to staging.", DEPLOY), "success")
+    [procedure] = procedures(memory)
+
+    with memory._container.uow("default", write=False) as uow:
+        texts = embedded_texts(uow, [uow.units.get(procedure.id)])
+
+    # Its vector was made from each of them in turn; a purge drops all their cached vectors.
+    assert texts == [
+        "deploy the web app to staging (also: ship the web app to staging)",
+        "deploy the web app to staging",
+    ]
