@@ -39,15 +39,17 @@ Item = tuple[int, float, int]
 
 @dataclass(slots=True)
 class Replay:
+    """One dumped search, ready to re-rank: the pool's fused score without the lexical
+    lists (`rest`), and what the lexical lists add per unit of their weight (`lexical`)."""
+
     dataset: str
     gold_turns: set[str]
     gold_sessions: set[str]
     turns: list[str | None]
     sessions: list[str | None]
-    lists: dict[str, list[Item]]
-    feats: router.Features
-    first_pass: list[float]
     seen: Evidence | None
+    rest: np.ndarray
+    lexical: np.ndarray
 
 
 def load(dataset: str, path: Path) -> list[Replay]:
@@ -62,8 +64,12 @@ def load(dataset: str, path: Path) -> list[Replay]:
                 lists[name].append((i, float(score), int(rank)))
         for ranked in lists.values():
             ranked.sort(key=lambda entry: entry[2])
-        found = item["route"]["features"]
         when = datetime.fromisoformat(item["query_time"]) if item["query_time"] else None
+        feats = router.features(item["question"], when or datetime.now())
+        first_pass = [s for _, s, r in lists.get("turn.dense", []) if r <= 10]
+        seen = _evidence(item["route"]["features"])
+        weights = router.plan("auto", feats, first_pass, seen).route.weights
+        rest, lexical = _split(dict(lists), weights, len(item["hits"]))
         out.append(
             Replay(
                 dataset=dataset,
@@ -71,12 +77,9 @@ def load(dataset: str, path: Path) -> list[Replay]:
                 gold_sessions=set(item["gold_sessions"]),
                 turns=[hit["turn"] for hit in item["hits"]],
                 sessions=[hit["session"] for hit in item["hits"]],
-                lists=dict(lists),
-                feats=router.features(item["question"], when or datetime.now()),
-                first_pass=[s for _, s, r in lists.get("turn.dense", []) if r <= 10],
-                seen=Evidence(**{k: found[k] for k in Evidence.__slots__})
-                if "agree" in found
-                else None,
+                seen=seen,
+                rest=rest,
+                lexical=lexical,
             )
         )
     return out
@@ -89,12 +92,31 @@ def _evidence(found: dict[str, object]) -> Evidence | None:
     return Evidence(**{k: float(found[k]) for k in Evidence.__slots__})  # type: ignore[arg-type]
 
 
+def _split(
+    lists: dict[str, list[Item]], weights: dict[str, float], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fused scores without the lexical lists, and the lexical lists' reciprocal ranks
+    (time.lexical in its share, when the route searched a window). The lexical lists are
+    primary lists, so a candidate's score is `rest + weight * lexical`."""
+    time_share = weights.get("time.lexical", 0.0) / (weights.get("turn.lexical") or 1.0)
+    without = {**weights, "turn.lexical": 0.0, "time.lexical": 0.0}
+    rest = np.zeros(n)
+    for fused in two_stage(lists, without):
+        rest[fused.key] = fused.score
+    lexical = np.zeros(n)
+    for name, share in (("turn.lexical", 1.0), ("time.lexical", time_share)):
+        for i, _, rank in lists.get(name, []):
+            if rank <= 100:
+                lexical[i] += share / (60 + rank)
+    return rest, lexical
+
+
 def order(replay: Replay, rule: router.LexicalRule | None) -> list[int]:
     """The pool's order under `rule` (None: as memsvc returned it)."""
     if rule is None:
         return list(range(len(replay.turns)))
-    plan = router.plan("auto", replay.feats, replay.first_pass, replay.seen, rule)
-    return [f.key for f in two_stage(replay.lists, plan.route.weights)]
+    weight = router.lexical_weight(replay.seen, rule) if replay.seen else rule.high
+    return [int(i) for i in np.argsort(-(replay.rest + weight * replay.lexical), kind="stable")]
 
 
 def scores(replays: Iterable[Replay], rule: router.LexicalRule | None) -> dict[str, float]:
