@@ -124,7 +124,9 @@ class Purger:
     def purge_in(self, uow: UnitOfWork, removal: Removal) -> tuple[PurgeReport, list[str]]:
         """Purge inside the caller's transaction; returns the report and the texts whose
         cached vectors `finish` must drop once the caller has committed."""
-        doomed = derived_closure(uow, removal.roots) if removal.expand else _own(removal.roots)
+        doomed = (
+            derived_closure(uow, removal.roots, purged) if removal.expand else _own(removal.roots)
+        )
         affected = _affected(uow, doomed)
         topics = [u for u in affected.values() if u.granularity is Granularity.TOPIC]
         doomed.update({u.id: u for u in topics if not u.pinned})
@@ -144,6 +146,8 @@ class Purger:
             report.history_scrubbed += uow.history.remove_many(list(doomed))
             uow.units.remove_many(list(doomed))
         rest = {i: u for i, u in affected.items() if i not in doomed}
+        # Sessions are rebuilt from the turns left: their old text (a summary) goes too.
+        texts += _texts(u for u in rest.values() if u.granularity is Granularity.SESSION)
         report.recomputed, scrubbed = _recompute(uow, rest, set(doomed), removal)
         report.history_scrubbed += scrubbed
         mark_pending(uow.session)
@@ -155,15 +159,26 @@ class Purger:
         self._scrub()
 
 
+def purged(unit: MemoryUnit) -> bool:
+    """A tombstone: purged earlier (deleted, no text left). A soft-deleted unit keeps its
+    text, so what was derived from it is not derived from purged units only."""
+    return unit.status is Status.DELETED and not unit.content
+
+
 def _own(roots: list[MemoryUnit]) -> dict[str, MemoryUnit]:
     return {u.id: u for u in roots}
 
 
 def _affected(uow: UnitOfWork, doomed: dict[str, MemoryUnit]) -> dict[str, MemoryUnit]:
     """Units outside the purge derived from something in it (sessions of purged turns
-    included, whose previews quote them)."""
+    included, whose previews quote them), and what was derived from those sessions (a topic
+    over a session quotes its summary, which is rebuilt)."""
     derived = {d for ids in uow.units.derived_from(set(doomed)).values() for d in ids}
-    return uow.units.get_many(derived - set(doomed))
+    found = uow.units.get_many(derived - set(doomed))
+    sessions = {i for i, u in found.items() if u.granularity is Granularity.SESSION}
+    above = {d for ids in uow.units.derived_from(sessions).values() for d in ids}
+    found.update(uow.units.get_many(above - set(doomed) - set(found)))
+    return found
 
 
 def _tombstone(uow: UnitOfWork, unit: MemoryUnit, removal: Removal) -> None:

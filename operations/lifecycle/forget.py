@@ -6,7 +6,8 @@ the strength `S = base_days * strength * (1 + importance_gain * importance) * (1
 access_gain * access_count)` grows with importance and with every retrieval hit.
 
 Active units with `R < archive_below` are archived: out of default search, back with
-`include_archived=True`, nothing lost. Units archived for longer than `grace_days` are purged
+`include_archived=True`, nothing lost. Units archived (or superseded, with `R <
+archive_below`) for longer than `grace_days` are purged
 (text, attributes and vectors removed, history scrubbed, as a hard delete does) when the
 policy purges; turns (and their sessions) only when it says `purge_turns`. Pinned units are
 never touched. Parameters: the tenant's policy from settings, overridable per job (`params`).
@@ -65,22 +66,27 @@ class Decision:
 
 
 def decide(unit: MemoryUnit, policy: RetentionPolicy, now: datetime) -> Decision | None:
-    """What forgetting does to one unit now, if anything."""
+    """What forgetting does to one unit now, if anything. A superseded unit is out of
+    default search already: it is not archived, but purged like an archived one once its
+    retention has fallen (it may still answer `as_of` questions until then)."""
     if unit.pinned or str(unit.granularity) not in policy.granularities:
         return None
     if unit.status is Status.ACTIVE:
         r = retention(unit, policy, now)
         return Decision(unit, "archive", r) if r < policy.archive_below else None
-    if unit.status is Status.ARCHIVED and policy.purge:
+    if not policy.purge or (now - _archived_at(unit)).total_seconds() < policy.grace_days * DAY_S:
+        return None
+    if unit.status is Status.ARCHIVED:
         if unit.granularity in EPISODES and not policy.purge_turns:
             return None
-        since = _archived_at(unit)
-        if (now - since).total_seconds() >= policy.grace_days * DAY_S:
-            return Decision(unit, "purge")
+        return Decision(unit, "purge")
+    if unit.status is Status.SUPERSEDED and retention(unit, policy, now) < policy.archive_below:
+        return Decision(unit, "purge")
     return None
 
 
 def _archived_at(unit: MemoryUnit) -> datetime:
+    """When the unit left default search: archived, or (superseded) its last change."""
     stamp = unit.attributes.get("archived_at")
     return datetime.fromisoformat(stamp) if stamp else unit.updated_at
 
@@ -131,7 +137,7 @@ class Forgetter:
             user_id=scope.user_id,
             agent_id=scope.agent_id,
             session_id=scope.session_id,
-            statuses=(Status.ACTIVE, Status.ARCHIVED),
+            statuses=(Status.ACTIVE, Status.ARCHIVED, Status.SUPERSEDED),
         )
         with self._uow(scope.tenant_id, write=False) as uow:
             return uow.units.find(where)
