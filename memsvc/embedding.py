@@ -135,6 +135,15 @@ class EmbeddingCache:
             self._conn.execute("VACUUM")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def clear(self) -> None:
+        """Drop every entry and rewrite the file (after a purge whose texts are not known
+        any more: a crash between its commit and the drop of its entries)."""
+        with self._lock:
+            with self._conn:
+                self._conn.execute("DELETE FROM vectors")
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -215,6 +224,11 @@ class CachedEmbedder:
         """Drop the cached vectors of purged texts (a purge leaves no vector behind)."""
         if self.cache and texts:
             self.cache.delete(list({self._key(tenant_id, t) for t in texts}))
+
+    def clear(self) -> None:
+        """Drop every cached vector (a crashed purge: see `EmbeddingCache.clear`)."""
+        if self.cache:
+            self.cache.clear()
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         start = time.perf_counter()

@@ -17,6 +17,8 @@ later reader learns the unit was purged; a scope purge keeps nothing at all.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +33,9 @@ from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.ports import Embeddings
+from memsvc.settings import PurgeSettings
 
+logger = logging.getLogger(__name__)
 MAX_UNITS = 200_000  # units one purge takes in one transaction (a scope purge's roots)
 
 
@@ -71,12 +75,18 @@ class Removal:
 
 class Purger:
     def __init__(
-        self, uow: UnitOfWorkFactory, embeddings: Embeddings, scrub: Callable[[], object]
+        self,
+        uow: UnitOfWorkFactory,
+        embeddings: Embeddings,
+        scrub: Callable[[], object],
+        hook: PurgeSettings | None = None,
     ) -> None:
-        """`scrub` cleans the database files after a purge has committed."""
+        """`scrub` cleans the database files after a purge has committed; `hook` is the
+        crash tests' pause (see PurgeSettings)."""
         self._uow = uow
         self._embeddings = embeddings
         self._scrub = scrub
+        self._hook = hook or PurgeSettings()
 
     def purge_units(
         self, tenant: TenantRef, unit_ids: Iterable[str], actor: str | None, reason: str | None
@@ -151,12 +161,19 @@ class Purger:
         report.recomputed, scrubbed = _recompute(uow, rest, set(doomed), removal)
         report.history_scrubbed += scrubbed
         mark_pending(uow.session)
+        self._pause("commit")
         return report, texts
 
     def finish(self, tenant_id: str, texts: list[str]) -> None:
         """After the commit: drop cached vectors of the texts, scrub the database files."""
+        self._pause("scrub")
         self._embeddings.forget(tenant_id, texts)
         self._scrub()
+
+    def _pause(self, at: str) -> None:
+        if self._hook.pause_s and self._hook.pause_at == at:
+            logger.warning("test hook: purge pausing %.1f s before its %s", self._hook.pause_s, at)
+            time.sleep(self._hook.pause_s)
 
 
 def purged(unit: MemoryUnit) -> bool:

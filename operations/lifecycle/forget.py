@@ -85,6 +85,17 @@ def decide(unit: MemoryUnit, policy: RetentionPolicy, now: datetime) -> Decision
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The policy a run applies, at the clock it reads."""
+
+    policy: RetentionPolicy
+    now: datetime
+
+    def decide(self, unit: MemoryUnit) -> Decision | None:
+        return decide(unit, self.policy, self.now)
+
+
 def _archived_at(unit: MemoryUnit) -> datetime:
     """When the unit left default search: archived, or (superseded) its last change."""
     stamp = unit.attributes.get("archived_at")
@@ -125,7 +136,7 @@ class Forgetter:
                     progress.add(f"would_{decision.action}")
                     progress.example(_example(decision))
             else:
-                purged_texts += self._apply(job, batch, progress, params.now)
+                purged_texts += self._apply(job, batch, progress, Rule(policy, params.now))
             done += len(batch)
             progress.step(done / len(plan))
         if purged_texts:
@@ -143,19 +154,23 @@ class Forgetter:
             return uow.units.find(where)
 
     def _apply(
-        self, job: Job, batch: Sequence[Decision], progress: Progress, now: datetime
+        self, job: Job, batch: Sequence[Decision], progress: Progress, rule: Rule
     ) -> list[str]:
-        """Archive and purge one batch in one transaction; returns the purged texts."""
+        """Archive and purge one batch in one transaction; returns the purged texts. Each
+        unit is decided again as it is now: one that moved on since the plan (retrieved,
+        pinned, or done by an earlier attempt of this job) is skipped unless the policy still
+        says the same, while a session this job rebuilt by purging its turns is purged."""
         doomed: list[MemoryUnit] = []
         with self._uow(job.scope.tenant_id) as uow:
             current = uow.units.get_many(d.unit.id for d in batch)
-            for decision in batch:
-                unit = current.get(decision.unit.id)
-                if unit is None or unit.version != decision.unit.version or unit.pinned:
+            for planned in batch:
+                unit = current.get(planned.unit.id)
+                decision = rule.decide(unit) if unit is not None else None
+                if unit is None or decision is None or decision.action != planned.action:
                     progress.add("skipped_stale")
                     continue
                 if decision.action == "archive":
-                    _archive(uow, unit, decision.retention or 0.0, now, job.id)
+                    _archive(uow, unit, decision.retention or 0.0, rule.now, job.id)
                     progress.add("archived")
                 else:
                     doomed.append(unit)

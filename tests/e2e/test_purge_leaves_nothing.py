@@ -24,8 +24,9 @@ import pytest
 from memsvc.operations.ingest import key_text
 from memsvc.operations.sentences import split_sentences
 
-from tests.leftovers import grep_dir, marker_needles, new_marker, run_job, vector_needles
-from tests.servers import free_port, spawn_serve, wait_ready
+from tests.http_helpers import all_units, run_job
+from tests.leftovers import assert_clean, grep_dir, marker_needles, new_marker, vector_needles
+from tests.servers import serving
 
 DIM = 384
 FAR = "2150-01-01T00:00:00+00:00"
@@ -44,16 +45,8 @@ class Seeded:
 @pytest.fixture
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
     monkeypatch.setenv("MEMSVC_LIFECYCLE_TOPIC_DISTANCE", "0.6")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = spawn_serve(tmp_path, port, embedder=f"hash-{DIM}")
-    try:
-        wait_ready(url, proc=proc)
-        with httpx.Client(base_url=url, timeout=30) as client:
-            yield seed(client, tmp_path)
-    finally:
-        proc.kill()
-        proc.wait()
+    with serving(tmp_path, embedder=f"hash-{DIM}") as server, server.client() as client:
+        yield seed(client, tmp_path)
 
 
 def add(client: httpx.Client, user: str, session: str, extract: str, *texts: str) -> None:
@@ -102,19 +95,6 @@ def embedded_texts(units: list[dict], marker: str) -> list[str]:
     return texts + sentences + [key_text("Alice", s) for s in sentences]
 
 
-def all_units(client: httpx.Client, user: str) -> list[dict]:
-    """Every unit of a user, whatever its status (through the list API, page by page)."""
-    units: list[dict] = []
-    params: dict = {"user_id": user, "limit": 500}
-    params["statuses"] = ["active", "superseded", "archived", "deleted"]
-    while True:
-        page = client.get("/v1/memories", params=params).json()
-        units += page["items"]
-        if not page.get("next_cursor"):
-            return units
-        params["cursor"] = page["next_cursor"]
-
-
 def hard_delete(client: httpx.Client, seeded: Seeded) -> None:
     for turn_id in seeded.turn_ids:
         response = client.delete(f"/v1/memories/{turn_id}", params={"hard": True})
@@ -160,4 +140,4 @@ def test_no_file_holds_the_purged_text_or_its_vector(seeded: Seeded, path: str) 
         left = [u for u in all_units(client, "alice") if seeded.marker in u["content"]]
         assert not left, [(u["granularity"], u["status"], u["content"]) for u in left]
     needles = {**marker_needles(seeded.marker), **seeded.vectors}
-    assert grep_dir(seeded.data_dir, needles) == []
+    assert_clean(seeded.data_dir, needles)
