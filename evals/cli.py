@@ -235,6 +235,9 @@ def load(
     users: Annotated[int, typer.Option(min=1, help="User scopes the clients share")] = 4,
     prefill: Annotated[int, typer.Option(min=0, help="Turns per user before timing")] = 50,
     k: Annotated[int, typer.Option(min=1, help="Hits per search")] = 10,
+    extract: Annotated[
+        str, typer.Option(help="Extraction of each add: auto, sync, async, off")
+    ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the texts and the mix")] = 0,
     out: Out = None,
     progress: Progress = True,
@@ -246,6 +249,7 @@ def load(
     from memsvc.evals.load import LoadConfig, run_load
     from memsvc.evals.load_report import write_load
 
+    _check_choice("extract", extract, ("auto", "sync", "async", "off"))
     config = LoadConfig(
         clients=clients,
         seconds=seconds,
@@ -256,6 +260,7 @@ def load(
         users=users,
         prefill=prefill,
         k=k,
+        extract=extract,  # type: ignore[arg-type]  # checked above
         seed=seed,
         progress=progress,
     )

@@ -9,14 +9,15 @@ time, then a check that every acknowledged write is stored exactly once.
 3. The timed phase: `clients` asyncio tasks, each with its own `AsyncMemoryClient` (its own
    connection), loop until `seconds` have passed: with probability `write_share` an add of
    one message (a unique synthetic text with a client id, in the client's current session of
-   at most SESSION_TURNS messages, extraction off), else a search (k hits, a synthetic
+   at most SESSION_TURNS messages, extracted as `extract` says, by default as the SDK
+   does), else a search (k hits, a synthetic
    question; unique until the question pool wraps). Each request's latency and outcome (HTTP
    status, or "transport" when no answer came) is recorded.
-4. The check: the user scopes listed by GET /v1/scopes, and each scope's turns listed page by
+4. The check: the user scopes listed (GET /v1/scopes), and each scope's turns listed page by
    page; every client id whose add answered 201 must be there exactly once. Writes that did
    not answer 201 may or may not be stored (a timeout can follow a commit); they are counted.
 
-The bench talks to the server only through the public SDK and plain HTTP.
+The bench talks to the server only through the public SDK (and plain HTTP for /readyz).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import psutil
@@ -63,6 +64,7 @@ class LoadConfig:
     users: int = 4
     prefill: int = 50  # turns per user before the timed phase
     k: int = 10
+    extract: Literal["auto", "sync", "async", "off"] = "auto"  # of each add (SDK default)
     seed: int = 0
     timeout_s: float = 60.0
     progress: bool = True
@@ -209,7 +211,8 @@ def _prefill(config: LoadConfig, url: str, users: list[str]) -> list[tuple[str, 
                     for j in range(start, min(start + PREFILL_BATCH, config.prefill))
                 ]
                 messages = [{"role": "user", "content": next(texts), "client_id": c} for c in ids]
-                client.add(messages, user_id=user, session_id=f"prefill-{start}")
+                session = f"prefill-{start}"
+                client.add(messages, user_id=user, session_id=session, extract=config.extract)
                 acked += [(user, c) for c in ids]
     return acked
 
@@ -259,9 +262,8 @@ async def _client(phase: _Phase, number: int) -> None:
                 cid = f"c{number}-{n}"
                 message = {"role": "user", "content": _nth(texts, n), "client_id": cid}
                 session = f"c{number}-s{n // SESSION_TURNS}"
-                outcome = await _outcome(
-                    http.add([message], user_id=user, session_id=session), "201"
-                )
+                add = http.add([message], user_id=user, session_id=session, extract=config.extract)
+                outcome = await _outcome(add, "201")
                 if outcome == "201":
                     phase.written.append((user, cid))
             else:
@@ -302,12 +304,9 @@ def check(
     url: str, api_key: str | None, users: list[str], acked: list[tuple[str, str]]
 ) -> Consistency:
     """Every acknowledged client id stored exactly once, in the scope it was written to."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    listed = httpx.get(url + "/v1/scopes", params={"limit": 500}, headers=headers, timeout=60)
-    listed.raise_for_status()
-    scopes = {s["user_id"] for s in listed.json()}
     stored: Counter[tuple[str, str]] = Counter()
     with MemoryClient(url, api_key=api_key, timeout=120) as client:
+        scopes = {s.user_id for s in client.list_scopes(limit=500)}
         for user in users:
             stored.update((user, cid) for cid in _client_ids(client, user))
     wanted = set(acked)

@@ -84,7 +84,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         f"- machine: {m['cpus']} cores, {m['cpu']}; server embedder {data['embedder']}"
         + ("; started by the bench (rate limit off)" if data["server"]["started_by_bench"] else ""),
         f"- {c['clients']} clients for {c['seconds']:g} s, write share {c['write_share']:g}, "
-        f"{c['users']} user scopes prefilled with {c['prefill']} turns each, search k={c['k']}",
+        f"{c['users']} user scopes prefilled with {c['prefill']} turns each, "
+        f"adds of one message with extract={c['extract']}, searches with k={c['k']}",
         f"- CPU seconds: {_cpu(data['cpu_s'])}",
         "",
         f"**{data['requests']:,} requests in {data['elapsed_s']:.1f} s: "
