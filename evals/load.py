@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -108,7 +109,7 @@ def run_load(config: LoadConfig) -> LoadResult:
     """Run the whole bench (server, prefill, timed phase, check)."""
     if not 0.0 <= config.write_share <= 1.0:
         raise ValueError("write_share must lie between 0 and 1")
-    with _server(config) as (url, server):
+    with _terminated_as_exit(), _server(config) as (url, server):
         users = [f"load-u{i}" for i in range(config.users)]
         acked = _prefill(config, url, users)
         bench_cpu = time.process_time()
@@ -125,6 +126,20 @@ def run_load(config: LoadConfig) -> LoadResult:
 
 
 # -- the server -----------------------------------------------------------------------------
+@contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """SIGTERM ends the bench like Ctrl-C does, through `finally`, so the server it started
+    is stopped too (in the main thread only: elsewhere signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextmanager
 def _server(config: LoadConfig) -> Iterator[tuple[str, psutil.Process | None]]:
     if config.url:
