@@ -101,7 +101,8 @@ class LoadResult:
     samples: list[Sample]
     elapsed_s: float
     consistency: Consistency
-    cpu_s: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # of the timed phase
+    load_average: dict[str, float] = field(default_factory=dict)  # 1-min, before and after
     created: str = ""
 
 
@@ -112,17 +113,17 @@ def run_load(config: LoadConfig) -> LoadResult:
     with _terminated_as_exit(), _server(config) as (url, server):
         users = [f"load-u{i}" for i in range(config.users)]
         acked = _prefill(config, url, users)
-        bench_cpu = time.process_time()
-        server_cpu = _cpu(server)
+        bench_cpu, server_cpu, before = time.process_time(), _cpu(server), os.getloadavg()[0]
         samples, written, elapsed = asyncio.run(_timed(config, url, users))
         cpu = {"bench": time.process_time() - bench_cpu}
         if server is not None:
             cpu["server"] = _cpu(server) - server_cpu
-        acked += written
-        consistency = check(url, config.api_key, users, acked)
+        load = {"before": before, "after": os.getloadavg()[0]}
+        consistency = check(url, config.api_key, users, acked + written)
         embedder = _embedder_of(url, config.api_key)
-    created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return LoadResult(config, url, embedder, samples, elapsed, consistency, cpu, created)
+    result = LoadResult(config, url, embedder, samples, elapsed, consistency, cpu, load)
+    result.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return result
 
 
 # -- the server -----------------------------------------------------------------------------

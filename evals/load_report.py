@@ -44,12 +44,22 @@ def to_json(result: LoadResult, command: str) -> dict[str, Any]:
         "embedder": result.embedder,
         "elapsed_s": result.elapsed_s,
         "cpu_s": result.cpu_s,
+        "server_cpu_ms_per_request": _cpu_per_request(result),
+        "load_average": result.load_average,
         "requests": len(result.samples),
         "requests_per_s": len(result.samples) / elapsed,
         "ops": ops,
         "timeline": _timeline(result.samples),
         "consistency": consistency,
     }
+
+
+def _cpu_per_request(result: LoadResult) -> float | None:
+    """Server CPU time per request of the timed phase: what a request costs the server, less
+    dependent on what else the machine runs than its latency."""
+    if "server" not in result.cpu_s or not result.samples:
+        return None
+    return 1000 * result.cpu_s["server"] / len(result.samples)
 
 
 def _op_stats(samples: list[Sample], op: str, elapsed: float) -> dict[str, Any]:
@@ -86,7 +96,9 @@ def to_markdown(data: dict[str, Any]) -> str:
         f"- {c['clients']} clients for {c['seconds']:g} s, write share {c['write_share']:g}, "
         f"{c['users']} user scopes prefilled with {c['prefill']} turns each, "
         f"adds of one message with extract={c['extract']}, searches with k={c['k']}",
-        f"- CPU seconds: {_cpu(data['cpu_s'])}",
+        f"- CPU seconds of the timed phase: {_cpu(data['cpu_s'])}"
+        + _per_request(data["server_cpu_ms_per_request"]),
+        f"- 1-minute load average of the machine: {_load(data['load_average'])}",
         "",
         f"**{data['requests']:,} requests in {data['elapsed_s']:.1f} s: "
         f"{data['requests_per_s']:.1f} requests/s**",
@@ -114,6 +126,14 @@ def to_markdown(data: dict[str, Any]) -> str:
         "result), on the same machine as the server.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _per_request(ms: float | None) -> str:
+    return "" if ms is None else f" ({ms:.1f} ms of server CPU per request)"
+
+
+def _load(load: dict[str, float]) -> str:
+    return " → ".join(f"{v:.1f}" for v in load.values()) or "–"
 
 
 def _cpu(cpu: dict[str, float]) -> str:
