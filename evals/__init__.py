@@ -7,5 +7,7 @@ embedding module and its content-addressed cache, so every system sees the same 
 Modules: `loaders` (LongMemEval, LoCoMo), `runner` (one run end to end), `systems` (memsvc
 via the SDK, baselines), `baselines` (BM25, dense flat, RRF), `metrics` (EVAL_PROTOCOL.md),
 `cache` (embedding cache pre-fill, reusable scope databases), `sampling`, `qa` (optional LLM
-reader and judge), `report` / `plots` (JSON, markdown, PNG), `bench`, `synthetic`, `cli`.
+reader and judge), `report` / `plots` (JSON, markdown, PNG), `bench`, `load` and
+`load_report` (`memsvc bench load`: concurrent clients against `memsvc serve`), `synthetic`,
+`cli`.
 """

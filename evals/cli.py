@@ -1,5 +1,5 @@
-"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo|synth`) and `bench`
-(`memsvc bench`). Until the main CLI registers them: `python -m memsvc.evals.cli ...`."""
+"""Command line of the harness: `eval_app` (`memsvc eval longmemeval|locomo|synth`) and
+`bench_app` (`memsvc bench`, `memsvc bench load`). Also: `python -m memsvc.evals.cli ...`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from memsvc.evals.cache import DEFAULT_CACHE_DIR
 from memsvc.evals.loaders import Kind
 from memsvc.evals.metrics import DEFAULT_KS
 
-from memsvc.settings import Settings
+from memsvc.settings import BUNDLED_MODEL, Settings
 
 eval_app = typer.Typer(
     help="Retrieval (and optional QA) evaluation on LongMemEval and LoCoMo, with baselines.",
@@ -213,7 +213,15 @@ def procedures(
     typer.echo(f"reports written to {folder}")
 
 
+bench_app = typer.Typer(
+    help="Benchmarks: `memsvc bench` (one scope as it grows) and `memsvc bench load`.",
+    invoke_without_command=True,
+)
+
+
+@bench_app.callback()
 def bench(
+    ctx: typer.Context,
     sizes: Annotated[
         list[int] | None, typer.Option("--size", help="Scope sizes in turns (repeat)")
     ] = None,
@@ -227,6 +235,8 @@ def bench(
     progress: Progress = True,
 ) -> None:
     """Ingest throughput, search latency and memory as a scope grows, next to dense flat."""
+    if ctx.invoked_subcommand is not None:
+        return
     from memsvc.evals.bench import BenchConfig, run_bench, write_bench
 
     config = BenchConfig(
@@ -243,10 +253,69 @@ def bench(
     typer.echo(f"reports written to {folder}")
 
 
+@bench_app.command("load")
+def load(
+    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients")] = 8,
+    seconds: Annotated[float, typer.Option(min=1, help="Length of the timed phase")] = 30.0,
+    write_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of requests that are adds")
+    ] = 0.5,
+    embedder: Annotated[
+        str, typer.Option(help="Embedder of the server the bench starts (hash-384 is fast)")
+    ] = BUNDLED_MODEL,
+    url: Annotated[str | None, typer.Option(help="Load a running server instead")] = None,
+    api_key: ApiKey = None,
+    users: Annotated[int, typer.Option(min=1, help="User scopes the clients share")] = 4,
+    prefill: Annotated[int, typer.Option(min=0, help="Turns per user before timing")] = 50,
+    k: Annotated[int, typer.Option(min=1, help="Hits per search")] = 10,
+    extract: Annotated[
+        str, typer.Option(help="Extraction of each add: auto, sync, async, off")
+    ] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed of the texts and the mix")] = 0,
+    out: Out = None,
+    progress: Progress = True,
+) -> None:
+    """Concurrent clients adding and searching against `memsvc serve` for a bounded time.
+
+    Reports requests/s, p50/p95/p99 and errors per operation, then checks that every
+    acknowledged write is stored exactly once (exit code 1 if not)."""
+    from memsvc.evals.load import LoadConfig, run_load
+    from memsvc.evals.load_report import write_load
+
+    _check_choice("extract", extract, ("auto", "sync", "async", "off"))
+    config = LoadConfig(
+        clients=clients,
+        seconds=seconds,
+        write_share=write_share,
+        embedder=embedder,
+        url=url,
+        api_key=api_key,
+        users=users,
+        prefill=prefill,
+        k=k,
+        extract=extract,  # type: ignore[arg-type]  # checked above
+        seed=seed,
+        progress=progress,
+    )
+    result = run_load(config)
+    command = " ".join(["memsvc", "bench", "load", *map(shlex.quote, _load_args())])
+    folder = write_load(result, out, command)
+    typer.echo((folder / "load.md").read_text())
+    typer.echo(f"reports written to {folder}")
+    if not result.consistency.passed:
+        raise typer.Exit(1)
+
+
+def _load_args() -> list[str]:
+    """The arguments after `load` on this command line (without an API key's value)."""
+    args = sys.argv[sys.argv.index("load") + 1 :] if "load" in sys.argv else []
+    return ["***" if i and args[i - 1] == "--api-key" else a for i, a in enumerate(args)]
+
+
 def _main_app() -> typer.Typer:
     app = typer.Typer(no_args_is_help=True, help="memsvc evaluation harness")
     app.add_typer(eval_app, name="eval")
-    app.command("bench")(bench)
+    app.add_typer(bench_app, name="bench")
     return app
 
 

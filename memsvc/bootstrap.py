@@ -108,9 +108,9 @@ def build(
     tokens = TokenCounter()
     extraction, llm = _extraction(settings, uow, cached, tokens)
     scrub = _scrubber(index, write)
-    purger = Purger(uow, cached, scrub)
+    purger = Purger(uow, cached, scrub, settings.purge)
     if scrub_pending(write):  # a purge committed but its files were not scrubbed (a crash)
-        scrub()
+        _finish_scrub(cached, index, scrub)
     lifecycle = Lifecycle(uow, cached, settings.lifecycle, purger, settings.llm)
     handlers = {"extract": extraction.handle, **lifecycle.handlers}
     runner = _runner(settings, write, handlers, telemetry)
@@ -180,6 +180,19 @@ def _scrubber(index: FaissVectorIndex, engine: Engine) -> Callable[[], object]:
         return scrub_files(engine)
 
     return scrub
+
+
+def _finish_scrub(
+    cached: CachedEmbedder, index: FaissVectorIndex, scrub: Callable[[], object]
+) -> None:
+    """At start, after a crash between a purge's commit and its scrub: which texts it purged
+    is not known any more, so every cached vector goes (a cache: they are embedded again when
+    needed), and the vector index files are written anew from SQL; then the database files
+    are scrubbed."""
+    logger.warning("finishing the scrub of a purge interrupted by a crash")
+    cached.clear()
+    index.rebuild()
+    scrub()
 
 
 def _dev_mode(settings: Settings, keys: KeyRepository) -> bool:

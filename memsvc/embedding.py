@@ -124,12 +124,24 @@ class EmbeddingCache:
             )
 
     def delete(self, keys: Sequence[str]) -> None:
-        """Drop these entries and checkpoint, so no copy stays in the WAL file either."""
+        """Drop these entries, rewrite the file (secure_delete zeroes a deleted row, but not
+        the stale copies a page rebalance leaves in unused space) and checkpoint, so no copy
+        stays in the WAL file either."""
         with self._lock:
             with self._conn:
                 for chunk in _chunks(keys):
                     marks = ",".join("?" * len(chunk))
                     self._conn.execute(f"DELETE FROM vectors WHERE key IN ({marks})", chunk)
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def clear(self) -> None:
+        """Drop every entry and rewrite the file (after a purge whose texts are not known
+        any more: a crash between its commit and the drop of its entries)."""
+        with self._lock:
+            with self._conn:
+                self._conn.execute("DELETE FROM vectors")
+            self._conn.execute("VACUUM")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
@@ -143,16 +155,18 @@ def _chunks(keys: Sequence[str], size: int = 500) -> list[list[str]]:
 
 class TenantEmbedder:
     """The cached embedder as one tenant sees it: its cache entries are its own (another
-    tenant's texts are neither read nor timed through them)."""
+    tenant's texts are neither read nor timed through them). With `keep=False` it reads the
+    cache but never writes what it embeds."""
 
-    def __init__(self, cached: CachedEmbedder, tenant_id: str) -> None:
+    def __init__(self, cached: CachedEmbedder, tenant_id: str, keep: bool = True) -> None:
         self._cached = cached
         self._tenant_id = tenant_id
+        self._keep = keep
         self.name = cached.name
         self.dim = cached.dim
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        return self._cached.embed(texts, self._tenant_id)
+        return self._cached.embed(texts, self._tenant_id, keep=self._keep)
 
 
 class CachedEmbedder:
@@ -179,11 +193,19 @@ class CachedEmbedder:
     def for_tenant(self, tenant_id: str) -> TenantEmbedder:
         return TenantEmbedder(self, tenant_id)
 
+    def for_queries(self, tenant_id: str) -> TenantEmbedder:
+        """As `for_tenant`, but nothing it embeds is written to the cache file: a query is not
+        a memory, no purge could find its entry again, and its vector on disk would let
+        anyone holding the file confirm a guessed query by embedding the guess. (Vectors put
+        there beforehand, as the eval harness does for its questions, are still read.)"""
+        return TenantEmbedder(self, tenant_id, keep=False)
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Embed as the tenant this embedder was made for (tools and benchmarks)."""
         return self.embed(texts, self._tenant_id)
 
-    def embed(self, texts: Sequence[str], tenant_id: str) -> np.ndarray:
+    def embed(self, texts: Sequence[str], tenant_id: str, *, keep: bool = True) -> np.ndarray:
+        """Vectors of `texts`, from the cache where it has them; `keep`: cache the others."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [self._key(tenant_id, t) for t in texts]
@@ -193,7 +215,7 @@ class CachedEmbedder:
             order = sorted(missing, key=lambda k: -len(missing[k]))
             fresh = self._embed([missing[k] for k in order])
             new = dict(zip(order, fresh))
-            if self.cache:
+            if self.cache and keep:
                 self.cache.put(new)
             found.update(new)
         return np.stack([found[k] for k in keys]).astype(np.float32)
@@ -202,6 +224,11 @@ class CachedEmbedder:
         """Drop the cached vectors of purged texts (a purge leaves no vector behind)."""
         if self.cache and texts:
             self.cache.delete(list({self._key(tenant_id, t) for t in texts}))
+
+    def clear(self) -> None:
+        """Drop every cached vector (a crashed purge: see `EmbeddingCache.clear`)."""
+        if self.cache:
+            self.cache.clear()
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         start = time.perf_counter()

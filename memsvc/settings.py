@@ -140,6 +140,16 @@ class LifecycleSettings(BaseModel):
         return RetentionPolicy.model_validate({**self.retention.model_dump(), **override})
 
 
+class PurgeSettings(BaseModel):
+    """A test hook, nothing else: crash tests kill `memsvc serve` in the middle of a purge.
+    With `pause_s` > 0 every purge logs a warning and sleeps that long at `pause_at`: inside
+    its transaction just before the commit ("commit"), or after the commit just before the
+    files are scrubbed ("scrub"). Leave it at 0."""
+
+    pause_s: float = Field(0.0, ge=0, le=600)
+    pause_at: Literal["commit", "scrub"] = "commit"
+
+
 class TelemetrySettings(BaseModel):
     """Prometheus metrics at /metrics, and optional OpenTelemetry traces of add and search
     (one span per retriever) sent to the process's tracer provider (configure its exporter
@@ -188,6 +198,7 @@ class Settings(BaseSettings):
     lifecycle: LifecycleSettings = LifecycleSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     mcp: McpSettings = McpSettings()
+    purge: PurgeSettings = PurgeSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -3,6 +3,7 @@ cascade over provenance), and the provenance walk. Every change appends history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,8 +193,12 @@ def _delete_one(uow: UnitOfWork, unit: MemoryUnit, actor: str | None, reason: st
     record(uow, unit, "delete", before, actor=actor, reason=reason)
 
 
-def derived_closure(uow: UnitOfWork, roots: list[MemoryUnit]) -> dict[str, MemoryUnit]:
-    """The roots, the turns of root sessions, and every unit derived only from the set."""
+def derived_closure(
+    uow: UnitOfWork, roots: list[MemoryUnit], gone: Callable[[MemoryUnit], bool] | None = None
+) -> dict[str, MemoryUnit]:
+    """The roots, the turns of root sessions, and every unit derived only from the set. With
+    `gone`, sources it accepts (purged earlier) count as part of the set: a fact quoting three
+    turns purged one at a time goes with the last of them."""
     chosen = {u.id: u for u in roots}
     for session in [u for u in roots if u.granularity is Granularity.SESSION]:
         for turn in uow.units.find(
@@ -211,10 +216,25 @@ def derived_closure(uow: UnitOfWork, roots: list[MemoryUnit]) -> dict[str, Memor
         candidates = uow.units.get_many(derived - set(chosen))
         frontier = set()
         for unit in candidates.values():
-            if set(unit.provenance.sources) <= set(chosen):
+            if _only_from(uow, unit, chosen, gone):
                 chosen[unit.id] = unit
                 frontier.add(unit.id)
     return chosen
+
+
+def _only_from(
+    uow: UnitOfWork,
+    unit: MemoryUnit,
+    chosen: dict[str, MemoryUnit],
+    gone: Callable[[MemoryUnit], bool] | None,
+) -> bool:
+    rest = set(unit.provenance.sources) - set(chosen)
+    if not rest:
+        return True
+    if gone is None:
+        return False
+    # Sources missing altogether were removed with their scope: gone as well.
+    return all(gone(source) for source in uow.units.get_many(rest).values())
 
 
 def _walk(

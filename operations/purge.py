@@ -17,6 +17,8 @@ later reader learns the unit was purged; a scope purge keeps nothing at all.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +34,9 @@ from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.ports import Embeddings
+from memsvc.settings import PurgeSettings
 
+logger = logging.getLogger(__name__)
 MAX_UNITS = 200_000  # units one purge takes in one transaction (a scope purge's roots)
 
 
@@ -72,12 +76,18 @@ class Removal:
 
 class Purger:
     def __init__(
-        self, uow: UnitOfWorkFactory, embeddings: Embeddings, scrub: Callable[[], object]
+        self,
+        uow: UnitOfWorkFactory,
+        embeddings: Embeddings,
+        scrub: Callable[[], object],
+        hook: PurgeSettings | None = None,
     ) -> None:
-        """`scrub` cleans the database files after a purge has committed."""
+        """`scrub` cleans the database files after a purge has committed; `hook` is the
+        crash tests' pause (see PurgeSettings)."""
         self._uow = uow
         self._embeddings = embeddings
         self._scrub = scrub
+        self._hook = hook or PurgeSettings()
 
     def purge_units(
         self, tenant: TenantRef, unit_ids: Iterable[str], actor: str | None, reason: str | None
@@ -125,7 +135,9 @@ class Purger:
     def purge_in(self, uow: UnitOfWork, removal: Removal) -> tuple[PurgeReport, list[str]]:
         """Purge inside the caller's transaction; returns the report and the texts whose
         cached vectors `finish` must drop once the caller has committed."""
-        doomed = derived_closure(uow, removal.roots) if removal.expand else _own(removal.roots)
+        doomed = (
+            derived_closure(uow, removal.roots, purged) if removal.expand else _own(removal.roots)
+        )
         affected = _affected(uow, doomed)
         topics = [u for u in affected.values() if u.granularity is Granularity.TOPIC]
         doomed.update({u.id: u for u in topics if not u.pinned})
@@ -146,15 +158,30 @@ class Purger:
             report.history_scrubbed += uow.history.remove_many(list(doomed))
             uow.units.remove_many(list(doomed))
         rest = {i: u for i, u in affected.items() if i not in doomed}
+        # Sessions are rebuilt from the turns left: their old text (a summary) goes too.
+        texts += _texts(u for u in rest.values() if u.granularity is Granularity.SESSION)
         report.recomputed, scrubbed = _recompute(uow, rest, set(doomed), removal)
         report.history_scrubbed += scrubbed
         mark_pending(uow.session)
+        self._pause("commit")
         return report, texts
 
     def finish(self, tenant_id: str, texts: list[str]) -> None:
         """After the commit: drop cached vectors of the texts, scrub the database files."""
+        self._pause("scrub")
         self._embeddings.forget(tenant_id, texts)
         self._scrub()
+
+    def _pause(self, at: str) -> None:
+        if self._hook.pause_s and self._hook.pause_at == at:
+            logger.warning("test hook: purge pausing %.1f s before its %s", self._hook.pause_s, at)
+            time.sleep(self._hook.pause_s)
+
+
+def purged(unit: MemoryUnit) -> bool:
+    """A tombstone: purged earlier (deleted, no text left). A soft-deleted unit keeps its
+    text, so what was derived from it is not derived from purged units only."""
+    return unit.status is Status.DELETED and not unit.content
 
 
 def _own(roots: list[MemoryUnit]) -> dict[str, MemoryUnit]:
@@ -163,9 +190,14 @@ def _own(roots: list[MemoryUnit]) -> dict[str, MemoryUnit]:
 
 def _affected(uow: UnitOfWork, doomed: dict[str, MemoryUnit]) -> dict[str, MemoryUnit]:
     """Units outside the purge derived from something in it (sessions of purged turns
-    included, whose previews quote them)."""
+    included, whose previews quote them), and what was derived from those sessions (a topic
+    over a session quotes its summary, which is rebuilt)."""
     derived = {d for ids in uow.units.derived_from(set(doomed)).values() for d in ids}
-    return uow.units.get_many(derived - set(doomed))
+    found = uow.units.get_many(derived - set(doomed))
+    sessions = {i for i, u in found.items() if u.granularity is Granularity.SESSION}
+    above = {d for ids in uow.units.derived_from(sessions).values() for d in ids}
+    found.update(uow.units.get_many(above - set(doomed) - set(found)))
+    return found
 
 
 def _tombstone(uow: UnitOfWork, unit: MemoryUnit, removal: Removal) -> None:

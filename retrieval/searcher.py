@@ -55,7 +55,8 @@ FEEDBACK_SEEDS = 3  # best first-pass turns that pseudo-relevance feedback moves
 
 
 class QueryEmbeddings:
-    """A small LRU of query vectors: agents repeat queries, and embedding is most of a search."""
+    """A small LRU of query vectors: agents repeat queries, and embedding is most of a search.
+    It lives in memory only: query vectors are never written to the embedding cache file."""
 
     def __init__(self, embedder: Embeddings, size: int = 2048) -> None:
         self._embedder = embedder
@@ -70,7 +71,7 @@ class QueryEmbeddings:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        vector = self._embedder.for_tenant(tenant_id).embed_batch([text])[0]
+        vector = self._embedder.for_queries(tenant_id).embed_batch([text])[0]
         with self._lock:
             self._items[key] = vector
             if len(self._items) > self._size:

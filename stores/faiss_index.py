@@ -121,18 +121,28 @@ class FaissVectorIndex:
         self.flush()
 
     def rebuild(self) -> int:
-        """Drop every in-memory partition and reload all of them from SQL; returns vectors."""
+        """Drop every in-memory partition and reload all of them from SQL, then write every
+        file anew and delete files of partitions SQL no longer has; returns vectors."""
         with self._lock:
             self._parts.clear()
             self._files.clear()
             versions = self._sql_versions(None)
             total = 0
             for partition, version in versions.items():
-                part = self._fresh(partition, version)
+                part = self._fresh(partition, version)  # from SQL: no file is known now
                 part.dirty = True
                 total += part.index.ntotal
-        self.flush()
+            self.flush()
+            self._remove_orphans()
         return total
+
+    def _remove_orphans(self) -> None:
+        if self._dir is None or not self._dir.exists():
+            return
+        kept = {entry["file"] for entry in self._files.values()}
+        for path in self._dir.glob("*.faiss*"):
+            if path.name not in kept:
+                path.unlink()
 
     # -- internals --------------------------------------------------------------------------
     def _fresh(self, partition: str, sql_version: int) -> _Part:

@@ -1,8 +1,10 @@
-"""Real servers for tests: the app in a uvicorn thread, or `memsvc serve` as a subprocess."""
+"""Real servers for tests: the app in a uvicorn thread, or `memsvc serve` as a subprocess
+(`Serve`: started, killed with SIGKILL and started again on the same data dir)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -91,3 +94,51 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+class Serve:
+    """`memsvc serve` on `data_dir` (loopback, one fixed port across restarts)."""
+
+    def __init__(self, data_dir: Path, embedder: str = "hash-256") -> None:
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Serve:
+        port = int(self.url.rsplit(":", 1)[1])
+        self.proc = spawn_serve(self.data_dir, port, self.embedder)
+        wait_ready(self.url, proc=self.proc)
+        return self
+
+    def kill9(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a power cut of the process."""
+        assert self.proc is not None and self.proc.poll() is None, "the server is not running"
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+    def log(self) -> str:
+        return (self.data_dir / "serve.log").read_text(errors="replace")
+
+
+@contextmanager
+def serving(data_dir: Path, embedder: str = "hash-256") -> Iterator[Serve]:
+    server = Serve(data_dir, embedder).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def fast_job_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restarted server requeues a dead runner's job after 1 s (default 30 s)."""
+    monkeypatch.setenv("MEMSVC_JOBS_STALE_AFTER_S", "1")
+    monkeypatch.setenv("MEMSVC_JOBS_POLL_S", "0.2")

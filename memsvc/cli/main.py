@@ -226,11 +226,11 @@ def rebuild_index(db: DbOption = None) -> None:
 
 def _register_evals() -> None:
     try:
-        from memsvc.evals.cli import bench, eval_app
+        from memsvc.evals.cli import bench_app, eval_app
     except ImportError:
         return
     app.add_typer(eval_app, name="eval")
-    app.command("bench")(bench)
+    app.add_typer(bench_app, name="bench")
 
 
 _register_evals()

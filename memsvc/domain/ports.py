@@ -65,6 +65,10 @@ class Embeddings(Protocol):
 
     def for_tenant(self, tenant_id: str) -> Embedder: ...
 
+    def for_queries(self, tenant_id: str) -> Embedder:
+        """The tenant's embedder for search queries: it keeps nothing of what it embeds."""
+        ...
+
     def forget(self, tenant_id: str, texts: Sequence[str]) -> None:
         """Drop whatever is kept of these texts (their cached vectors): a purge."""
         ...

@@ -6,7 +6,8 @@ the strength `S = base_days * strength * (1 + importance_gain * importance) * (1
 access_gain * access_count)` grows with importance and with every retrieval hit.
 
 Active units with `R < archive_below` are archived: out of default search, back with
-`include_archived=True`, nothing lost. Units archived for longer than `grace_days` are purged
+`include_archived=True`, nothing lost. Units archived (or superseded, with `R <
+archive_below`) for longer than `grace_days` are purged
 (text, attributes and vectors removed, history scrubbed, as a hard delete does) when the
 policy purges; turns (and their sessions) only when it says `purge_turns`. Pinned units are
 never touched. Parameters: the tenant's policy from settings, overridable per job (`params`).
@@ -65,22 +66,38 @@ class Decision:
 
 
 def decide(unit: MemoryUnit, policy: RetentionPolicy, now: datetime) -> Decision | None:
-    """What forgetting does to one unit now, if anything."""
+    """What forgetting does to one unit now, if anything. A superseded unit is out of
+    default search already: it is not archived, but purged like an archived one once its
+    retention has fallen (it may still answer `as_of` questions until then)."""
     if unit.pinned or str(unit.granularity) not in policy.granularities:
         return None
     if unit.status is Status.ACTIVE:
         r = retention(unit, policy, now)
         return Decision(unit, "archive", r) if r < policy.archive_below else None
-    if unit.status is Status.ARCHIVED and policy.purge:
+    if not policy.purge or (now - _archived_at(unit)).total_seconds() < policy.grace_days * DAY_S:
+        return None
+    if unit.status is Status.ARCHIVED:
         if unit.granularity in EPISODES and not policy.purge_turns:
             return None
-        since = _archived_at(unit)
-        if (now - since).total_seconds() >= policy.grace_days * DAY_S:
-            return Decision(unit, "purge")
+        return Decision(unit, "purge")
+    if unit.status is Status.SUPERSEDED and retention(unit, policy, now) < policy.archive_below:
+        return Decision(unit, "purge")
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The policy a run applies, at the clock it reads."""
+
+    policy: RetentionPolicy
+    now: datetime
+
+    def decide(self, unit: MemoryUnit) -> Decision | None:
+        return decide(unit, self.policy, self.now)
+
+
 def _archived_at(unit: MemoryUnit) -> datetime:
+    """When the unit left default search: archived, or (superseded) its last change."""
     stamp = unit.attributes.get("archived_at")
     return datetime.fromisoformat(stamp) if stamp else unit.updated_at
 
@@ -119,7 +136,7 @@ class Forgetter:
                     progress.add(f"would_{decision.action}")
                     progress.example(_example(decision))
             else:
-                purged_texts += self._apply(job, batch, progress, params.now)
+                purged_texts += self._apply(job, batch, progress, Rule(policy, params.now))
             done += len(batch)
             progress.step(done / len(plan))
         if purged_texts:
@@ -131,25 +148,29 @@ class Forgetter:
             user_id=scope.user_id,
             agent_id=scope.agent_id,
             session_id=scope.session_id,
-            statuses=(Status.ACTIVE, Status.ARCHIVED),
+            statuses=(Status.ACTIVE, Status.ARCHIVED, Status.SUPERSEDED),
         )
         with self._uow(scope.tenant_id, write=False) as uow:
             return uow.units.find(where)
 
     def _apply(
-        self, job: Job, batch: Sequence[Decision], progress: Progress, now: datetime
+        self, job: Job, batch: Sequence[Decision], progress: Progress, rule: Rule
     ) -> list[str]:
-        """Archive and purge one batch in one transaction; returns the purged texts."""
+        """Archive and purge one batch in one transaction; returns the purged texts. Each
+        unit is decided again as it is now: one that moved on since the plan (retrieved,
+        pinned, or done by an earlier attempt of this job) is skipped unless the policy still
+        says the same, while a session this job rebuilt by purging its turns is purged."""
         doomed: list[MemoryUnit] = []
         with self._uow(job.scope.tenant_id) as uow:
             current = uow.units.get_many(d.unit.id for d in batch)
-            for decision in batch:
-                unit = current.get(decision.unit.id)
-                if unit is None or unit.version != decision.unit.version or unit.pinned:
+            for planned in batch:
+                unit = current.get(planned.unit.id)
+                decision = rule.decide(unit) if unit is not None else None
+                if unit is None or decision is None or decision.action != planned.action:
                     progress.add("skipped_stale")
                     continue
                 if decision.action == "archive":
-                    _archive(uow, unit, decision.retention or 0.0, now, job.id)
+                    _archive(uow, unit, decision.retention or 0.0, rule.now, job.id)
                     progress.add("archived")
                 else:
                     doomed.append(unit)

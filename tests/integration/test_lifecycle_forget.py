@@ -151,3 +151,34 @@ def test_revert_of_an_archiving_run_brings_everything_back(mem: Memory) -> None:
     assert purging.counts["purged"] == 3
     with pytest.raises(ConflictError, match="cannot be restored"):
         mem.revert_job(purging.id)
+
+
+def test_a_superseded_fact_is_purged_once_forgotten_and_never_archived(mem: Memory) -> None:
+    ids = scope(mem)
+    old = fact(
+        mem,
+        "The user lives in Osaka.",
+        sources=[ids["turn"]],
+        importance=0.0,
+        status=Status.SUPERSEDED,
+        superseded_by=ids["important"],
+    )
+    # S = 10 days: R(5) = 0.61 (kept), R(12) = 0.30 (forgotten, but 12 < 30 days of grace).
+    for days in (5, 12):
+        run(mem, "forget", now=at(mem, old, days), grace_days=30, **POLICY)
+        assert statuses(mem, old) == [Status.SUPERSEDED]
+    job = run(mem, "forget", now=at(mem, old, 31), grace_days=30, **POLICY)
+    assert job.counts["purged"] >= 1
+    gone = unit(mem, old)
+    assert (gone.status, gone.content, gone.attributes) == (Status.DELETED, "", {})
+
+
+def test_a_session_is_purged_after_its_turns_in_a_run_of_small_batches(mem: Memory) -> None:
+    turns = say(mem, "s1", MAY, "I once tried sushi in Osaka.", "It was great.")
+    [session] = [u.id for u in mem.list(user_id="u", granularities=["session"]).items]
+    policy = {**POLICY, "purge_turns": True, "grace_days": 0}
+    run(mem, "forget", now=at(mem, session, 400), **policy)  # archives all three
+    # One unit per batch, turns first: purging them rebuilds the session before its turn.
+    job = run(mem, "forget", now=at(mem, session, 401), batch_size=1, **policy)
+    assert statuses(mem, *turns, session) == [Status.DELETED] * 3
+    assert job.counts["purged"] == 3 and "skipped_stale" not in job.counts

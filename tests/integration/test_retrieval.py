@@ -3,6 +3,8 @@ context packing, exclusions."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 
 from memsvc import Memory
@@ -106,3 +108,20 @@ def test_search_hits_count_as_accesses_once_flushed(memory: Memory) -> None:
     untouched = memory.list(user_id="u", granularities=["turn"], limit=10).items
     hit_ids = {h.memory.id for h in result.hits}
     assert all(u.access_count == 0 for u in untouched if u.id not in hit_ids)
+
+
+def test_a_query_vector_is_never_written_to_the_embedding_cache(memory: Memory) -> None:
+    """A query is not a memory: nothing could purge its entry, and its vector in the cache
+    file would confirm a guessed query. Stored texts are cached; queries are not."""
+    seed(memory)
+    path = memory._container.settings.embedding_cache_path
+    assert path is not None
+
+    def entries() -> int:
+        with closing(sqlite3.connect(path)) as conn:
+            return int(conn.execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+    before = entries()
+    assert before > 0
+    memory.search("Where did the user take pottery classes recently?", user_id="u", k=3)
+    assert entries() == before

@@ -110,6 +110,29 @@ def test_hard_delete_purges_text_from_unit_and_history(service: MemoryService) -
     assert turn.id not in [h.unit.id for h in hits]
 
 
+def test_what_quotes_several_turns_goes_with_the_last_of_them_hard_deleted(
+    service: MemoryService,
+) -> None:
+    """Deleting turns one at a time: an entity named in all of them is derived from purged
+    turns only once the last goes, and goes with it (tombstones count as purged)."""
+    scope = Scope("t1", "u1", None, "s1")
+    texts = ["I live in Qarnholt.", "My favourite band is Qarnholt.", "Nice weather."]
+    turns = []
+    for text in texts:  # extraction after each message links the entity to both mentions
+        turns += service.add(AddCommand(scope, [Message("user", text, "Ann")])).turns
+        service.extract(scope)
+    named = [u for u in service.list(ListQuery(Scope("t1", "u1"))).items if u.content == "Qarnholt"]
+    assert [u.granularity for u in named] == [Granularity.ENTITY]
+    assert set(named[0].provenance.sources) == {turns[0].id, turns[1].id}
+    service.delete("t1", turns[0].id, hard=True)
+    assert service.get("t1", named[0].id).content == "Qarnholt"  # another source is left
+    service.delete("t1", turns[1].id, hard=True)
+    with pytest.raises(NotFoundError):
+        service.get("t1", named[0].id)
+    left = service.list(ListQuery(Scope("t1", "u1"), statuses=None)).items
+    assert not [u for u in left if "Qarnholt" in u.content]
+
+
 class TestTenantIsolation:
     @pytest.fixture
     def other(self, service: MemoryService) -> str:

@@ -67,3 +67,19 @@ def test_index_of_another_database_is_discarded(settings: Settings, tmp_path: Pa
     add_and_find(settings, "replacement database text", "s1")
     found = dense_hit_contents(settings, "database text")
     assert found == ["replacement database text"]
+
+
+def test_a_rebuild_writes_every_file_from_sql_and_drops_files_sql_does_not_know(
+    settings: Settings,
+) -> None:
+    add_and_find(settings, "the green kayak is in the shed", "s1")
+    faiss_dir = Path(settings.data_dir) / "memsvc.db.faiss"
+    stray = faiss_dir / ("0" * 32 + ".faiss")
+    shutil.copy(next(faiss_dir.glob("*.faiss")), stray)  # a partition SQL does not have
+    box = build(settings)
+    try:
+        assert box.index.rebuild() > 0
+    finally:
+        box.close()
+    assert not stray.exists()
+    assert "the green kayak is in the shed" in dense_hit_contents(settings, "green kayak shed")

@@ -1,17 +1,19 @@
 """kill -9 of `memsvc serve` in the middle of concurrent writes loses nothing acknowledged,
-leaves nothing half-written, and the vector index heals from SQL at restart."""
+stores nothing twice, leaves nothing half-written, and the vector index heals from SQL at
+restart."""
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
 
-from tests.servers import free_port, spawn_serve, wait_ready
+from tests.http_helpers import all_units
+from tests.servers import Serve
 
 WRITERS = 4
 
@@ -35,15 +37,12 @@ def write_until_stopped(url: str, worker: int, acked: list[dict], stop: threadin
             n += 1
 
 
-def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = spawn_serve(tmp_path, port)
-    wait_ready(url, proc=proc)
+def test_acknowledged_writes_survive_kill_9_exactly_once(tmp_path: Path) -> None:
+    server = Serve(tmp_path).start()
     acked: list[dict] = []
     stop = threading.Event()
     threads = [
-        threading.Thread(target=write_until_stopped, args=(url, w, acked, stop))
+        threading.Thread(target=write_until_stopped, args=(server.url, w, acked, stop))
         for w in range(WRITERS)
     ]
     for thread in threads:
@@ -51,8 +50,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     deadline = time.monotonic() + 30
     while len(acked) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)  # mid-stream: writers are still sending
-    proc.wait()
+    server.kill9()  # mid-stream: writers are still sending
     stop.set()
     for thread in threads:
         thread.join()
@@ -60,12 +58,15 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
 
     assert_nothing_half_written(tmp_path / "memsvc.db")
 
-    proc = spawn_serve(tmp_path, port)
+    server.start()
     try:
-        wait_ready(url, proc=proc)
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with server.client() as client:
+            turns = [u for u in all_units(client, "u") if u["granularity"] == "turn"]
+            stored = Counter(u["id"] for u in turns)
+            texts = Counter(u["content"] for u in turns)
+            assert max(texts.values()) == 1, "a message stored twice"
             for item in acked:
-                assert client.get(f"/v1/memories/{item['id']}").status_code == 200
+                assert stored[item["id"]] == 1 and texts[item["text"]] == 1, item
                 hits = client.post(
                     "/v1/memories/search", json={"user_id": "u", "query": item["text"], "k": 5}
                 ).json()["hits"]
@@ -74,8 +75,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
                 votes = {v["retriever"] for v in found[item["id"]]["retrievers"]}
                 assert "turn.dense" in votes, "the vector index did not heal from SQL"
     finally:
-        proc.kill()
-        proc.wait()
+        server.stop()
 
 
 def assert_nothing_half_written(db: Path) -> None:
