@@ -232,8 +232,8 @@ CORPUS: list[Bad] = [
     # -- sizes -------------------------------------------------------------------------------
     Bad("query over the limit", "POST", "/v1/memories/search", json=search("x" * 4001), field="query", says="4000"),
     Bad("query of spaces", "POST", "/v1/memories/search", json=search("   "), field="query", says="empty"),
-    Bad("content over the limit", "POST", "/v1/memories", json=add(msg("x" * 100_001)), field="messages[0].content", says="100000"),
-    Bad("content of whitespace", "POST", "/v1/memories", json=add(msg("\t\n \x1c")), field="messages[0].content", says="empty"),
+    Bad("content over the limit", "POST", "/v1/memories", json=add(msg("x" * 100_001)), field="messages.0.content", says="100000"),
+    Bad("content of whitespace", "POST", "/v1/memories", json=add(msg("\t\n \x1c")), field="messages.0.content", says="empty"),
     Bad("1001 messages", "POST", "/v1/memories", json=add(*[msg(f"m{i}") for i in range(1001)]), status=413, field="messages", says="split"),
     Bad("10 MB content", "POST", "/v1/memories", json=add(msg("x" * MB10)), status=413, says="larger than"),
     Bad("10 MB user_id", "POST", "/v1/memories", json=add(msg(), user_id="u" * MB10), status=413, says="larger than"),

@@ -81,6 +81,10 @@ def ids(items: list[dict[str, Any]]) -> set[str]:
     return {item["id"] for item in items}
 
 
+def shows_their_procedure(scope: dict[str, Any], theirs: Theirs) -> bool:
+    return scope["user_id"] == theirs.user and bool(scope["by_granularity"].get("procedure"))
+
+
 def ours(units: list[dict[str, Any]]) -> bool:
     """Memories of the caller's tenant only. (The caller's own writes to the same user and
     session ids, by the cases that write, may be among them: that is not a leak.)"""
@@ -99,8 +103,9 @@ CASES: dict[tuple[str, str], Case] = {
                 "messages": [{"content": "a note of my own", "client_id": t.client_id}],
             },
         ),
-        # Same session and client ids as theirs: a new memory of the caller's, no duplicate.
-        outsider=(201, lambda b, t: b["duplicates"] == 0 and ours(b["memories"])),
+        # Same session and client ids as theirs: a memory of the caller's, never theirs
+        # handed back as a duplicate.
+        outsider=(201, lambda b, t: ours(b["memories"])),
         narrowed=REFUSED,
         role="writer",
     ),
@@ -206,7 +211,9 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v1/scopes"): Case(
         lambda t: Call("GET", "/v1/scopes"),
-        outsider=(200, lambda b, t: t.user not in {s["user_id"] for s in b}),
+        # The caller's own writes under their user id make a scope of the caller's; theirs
+        # alone has a procedure in it.
+        outsider=(200, lambda b, t: not any(shows_their_procedure(s, t) for s in b)),
         narrowed=(200, lambda b, t: {s["user_id"] for s in b} == {"u1"}),
         role="reader",
     ),
