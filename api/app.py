@@ -7,12 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from memsvc.api import errors, metrics, openapi, ui
 from memsvc.api.limits import BodyLimitMiddleware
 from memsvc.api.observe import ObserveMiddleware
+from memsvc.api.queryparams import single_values
 from memsvc.api.ratelimit import RateLimiter
 from memsvc.api.routes import ERRORS, ROUTERS
 
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(ObserveMiddleware)  # outermost: sees every request, 413s included
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router, responses=ERRORS)
+        app.include_router(router, responses=ERRORS, dependencies=[Depends(single_values)])
     if settings.telemetry.metrics:
         app.include_router(metrics.router)
     ui.install(app)

@@ -66,9 +66,11 @@ class _Call(Generic[T]):
     params: dict[str, Any] | None = None
 
 
-def _build(model: type[M], **fields: Any) -> M:
+def _build(model: type[M] | TypeAdapter[M], **fields: Any) -> M:
     """Validate a request model, raising memsvc's ValidationError with the field at fault."""
     try:
+        if isinstance(model, TypeAdapter):  # a union of models, e.g. one job request per kind
+            return model.validate_python(fields)
         return model(**fields)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
@@ -284,7 +286,7 @@ class _Api:
     ) -> JobOut:
         """Queue a lifecycle job (extract, consolidate, forget, compress) for a scope."""
         body = _build(
-            JobRequest,
+            _JOB_REQUEST,
             kind=kind,
             user_id=user_id,
             agent_id=agent_id,
@@ -507,6 +509,7 @@ _DELETE = TypeAdapter(DeleteResult)
 _HISTORY = TypeAdapter(list[HistoryEntry])
 _PROVENANCE = TypeAdapter(Provenance)
 _JOB = TypeAdapter(JobOut)
+_JOB_REQUEST: TypeAdapter[JobRequest] = TypeAdapter(JobRequest)
 _JOBS = TypeAdapter(list[JobOut])
 _UNITS = TypeAdapter(list[Unit])
 _ENTITY = TypeAdapter(EntityOut)

@@ -104,7 +104,7 @@ def provenance(svc: MemoryService, who: Principal, unit_id: str, depth: int) -> 
 def create_job(svc: MemoryService, who: Principal, body: JobRequest) -> JobOut:
     who.require("writer")
     scope = who.scope(body.user_id, body.agent_id, body.session_id)
-    job = svc.create_job(scope, body.kind, body.params, body.dry_run)
+    job = svc.create_job(scope, body.kind, body.params_dict(), body.dry_run)
     return JobOut.from_domain(job)
 
 

@@ -1,16 +1,22 @@
 """The parameters each job kind takes, checked when the job is created: a typo or a value out
-of range is a 422 naming the parameter, not a job that fails later in the background."""
+of range is a 422 naming the parameter, not a job that fails later in the background. The
+same models are the job request's `params` in the OpenAPI schema (`memsvc.schemas.jobs`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 from memsvc.domain import ValidationError
-from memsvc.schemas import Count, Time
-from memsvc.settings import RetentionPolicy
+from memsvc.schemas.types import WHOLE, Flag, GranularityName, Number, Time
 
 MAX_PAUSE_S = 10.0
 
@@ -30,36 +36,36 @@ class BatchParams(_Params):
     """What every lifecycle job understands. `batch_size`: units or groups per transaction;
     `pause_s`: a pause between batches (throttling); `now`: the clock the job reads."""
 
-    batch_size: Count | None = Field(None, ge=1, le=10_000)
-    pause_s: float | None = Field(None, ge=0, le=MAX_PAUSE_S, allow_inf_nan=False)
+    batch_size: Annotated[int, Strict(), Field(ge=1, le=10_000), WHOLE] | None = None
+    pause_s: Number | None = Field(None, ge=0, le=MAX_PAUSE_S)
     now: Time | None = None
 
 
 class ConsolidateParams(BatchParams):
-    merge_similarity: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
-    merge_overlap: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
-    merge_similarity_alone: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    merge_similarity: Number | None = Field(None, gt=0, le=1)
+    merge_overlap: Number | None = Field(None, ge=0, le=1)
+    merge_similarity_alone: Number | None = Field(None, gt=0, le=1)
 
 
 class CompressParams(BatchParams):
-    summary_chars: Count | None = Field(None, ge=80, le=20_000)
-    sessions: StrictBool | None = None
-    topics: StrictBool | None = None
+    summary_chars: Annotated[int, Strict(), Field(ge=80, le=20_000), WHOLE] | None = None
+    sessions: Flag | None = None
+    topics: Flag | None = None
 
 
 class ForgetParams(BatchParams):
-    """Any field of the retention policy (`RetentionPolicy`), with the policy's own bounds."""
+    """Fields of the retention policy (`RetentionPolicy` documents them; same names and
+    bounds) that override the tenant's policy for this job."""
 
-    model_config = ConfigDict(extra="allow")
-
-    @model_validator(mode="after")
-    def _policy_fields(self) -> ForgetParams:
-        extra = dict(self.model_extra or {})
-        unknown = sorted(set(extra) - set(RetentionPolicy.model_fields))
-        if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}")
-        RetentionPolicy.model_validate({**RetentionPolicy().model_dump(), **extra}, strict=True)
-        return self
+    base_days: Number | None = Field(None, gt=0)
+    importance_gain: Number | None = Field(None, ge=0)
+    access_gain: Number | None = Field(None, ge=0)
+    archive_below: Number | None = Field(None, ge=0, le=1)
+    grace_days: Number | None = Field(None, ge=0)
+    purge: Flag | None = None
+    purge_turns: Flag | None = None
+    age_from: Literal["learned", "occurred"] | None = None
+    granularities: list[GranularityName] | None = Field(None, max_length=7)
 
 
 PARAMS: dict[str, type[_Params]] = {

@@ -21,6 +21,7 @@ from memsvc.domain import (
     Scope,
     Status,
     UpdateCommand,
+    ValidationError,
     new_id,
     utcnow,
 )
@@ -161,6 +162,15 @@ def _check_editable(unit: MemoryUnit, cmd: UpdateCommand) -> None:
         )
     if cmd.status is Status.DELETED:
         raise ConflictError("use DELETE to delete a memory, not an update of its status")
+    # Against the stored bound too: a later valid_from alone can cross the valid_to it has.
+    valid_from = cmd.valid_from or unit.valid_from
+    valid_to = cmd.valid_to or unit.valid_to
+    if valid_from and valid_to and valid_from >= valid_to:
+        raise ValidationError(
+            f"valid_from must be before valid_to ({valid_from.isoformat()} is not before "
+            f"{valid_to.isoformat()})",
+            field="valid_from" if cmd.valid_from else "valid_to",
+        )
 
 
 def _apply(unit: MemoryUnit, cmd: UpdateCommand) -> None:

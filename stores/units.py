@@ -424,8 +424,9 @@ def _decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
-        if prefix != "s":
-            raise ValueError(prefix)
+        # Sequence numbers are SQLite integers: a bigger number is no cursor of ours.
+        if prefix != "s" or not value.isascii() or not value.isdigit() or len(value) > 18:
+            raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(

@@ -11,20 +11,61 @@ from pydantic import (
     StringConstraints,
 )
 
+from memsvc.jobparams import CompressParams, ConsolidateParams, ExtractParams, ForgetParams
 from memsvc.schemas.memories import Unit
 from memsvc.schemas.types import (
+    Flag,
     Id,
     RequestModel,
 )
 
 
-class JobRequest(RequestModel):
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+class _JobRequest(RequestModel):
     user_id: Id | None = None
     agent_id: Id | None = None
     session_id: Id | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    dry_run: bool = False
+    dry_run: Flag = False
+    kind: str
+    params: BaseModel  # each kind narrows both
+
+    def params_dict(self) -> dict[str, Any]:
+        """The parameters that were set, JSON-ready."""
+        return self.params.model_dump(mode="json", exclude_none=True)
+
+
+class ExtractJob(_JobRequest):
+    """Extract facts, entities, relations and procedures from the scope's turns."""
+
+    kind: Literal["extract"]
+    params: ExtractParams = Field(default_factory=ExtractParams)
+
+
+class ConsolidateJob(_JobRequest):
+    """Merge near-duplicate facts, supersede contradicted ones, resolve entity aliases."""
+
+    kind: Literal["consolidate"]
+    params: ConsolidateParams = Field(default_factory=ConsolidateParams)
+
+
+class CompressJob(_JobRequest):
+    """Write session and topic summaries."""
+
+    kind: Literal["compress"]
+    params: CompressParams = Field(default_factory=CompressParams)
+
+
+class ForgetJob(_JobRequest):
+    """Archive memories whose retention fell below the policy's threshold; purge old ones."""
+
+    kind: Literal["forget"]
+    params: ForgetParams = Field(default_factory=ForgetParams)
+
+
+# One model per kind, told apart by `kind`: the schema lists each kind's parameters, and a
+# request with a parameter its kind does not take is a 422 before any job is queued.
+JobRequest = Annotated[
+    ExtractJob | ConsolidateJob | CompressJob | ForgetJob, Field(discriminator="kind")
+]
 
 
 class JobOut(BaseModel):

@@ -9,23 +9,26 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     Field,
+    Strict,
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from memsvc import domain as d
 from memsvc.domain.auth import Principal
 from memsvc.schemas.types import (
+    WHOLE,
     Count,
+    Flag,
     GranularityName,
     Id,
     JsonObject,
     Name32,
     Name256,
     Note,
+    Number,
     RequestModel,
     StatusName,
     Text,
@@ -268,8 +271,8 @@ class SearchRequest(RequestModel):
     query_time: Time | None = Field(None, description="'Now' for relative time phrases.")
     as_of: Time | None = Field(None, description="Facts and relations valid at this time.")
     mode: Literal["auto", "all", "turn"] = "auto"
-    include_archived: bool = False
-    context_budget: Count | None = Field(None, ge=16, le=200_000)
+    include_archived: Flag = False
+    context_budget: Annotated[int, Strict(), Field(ge=16, le=200_000), WHOLE] | None = None
     exclude_retrievers: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
         default_factory=list,
         max_length=32,
@@ -396,19 +399,13 @@ class UnitPage(BaseModel):
 class UpdateRequest(RequestModel):
     content: Text | None = Field(None, json_schema_extra=limit("max_content_chars"))
     attributes: JsonObject | None = None
-    importance: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
-    pinned: bool | None = None
+    importance: Number | None = Field(None, ge=0.0, le=1.0)
+    pinned: Flag | None = None
     occurred_at: Time | None = None
     valid_from: Time | None = None
     valid_to: Time | None = None
     status: Literal["active", "archived"] | None = None
     reason: Note | None = None
-
-    @model_validator(mode="after")
-    def _validity_in_order(self) -> UpdateRequest:
-        if self.valid_from and self.valid_to and self.valid_from >= self.valid_to:
-            raise ValueError("valid_from must be before valid_to")
-        return self
 
     def to_command(self, actor: str | None) -> d.UpdateCommand:
         return d.UpdateCommand(
