@@ -87,7 +87,7 @@ class MemoryService:
         if not result.created:
             mode = "off"  # nothing new to read
         if mode == "sync":
-            self._p.extraction.run_session(scope)
+            self._p.extraction.run_session(scope, new=result.created_ids)
             result.extraction = "done"
         elif mode == "async":
             result.job_id = self._p.jobs.create(scope, "extract").id

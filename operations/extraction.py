@@ -9,6 +9,7 @@ A fallback result is written as is. Counts report `tokens` when an LLM was calle
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any, Literal
 
 from memsvc.operations.decide import FactDecider
@@ -24,12 +25,13 @@ from memsvc.operations.extract.types import (
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWorkFactory
 
-from memsvc.domain import Granularity, Scope, ValidationError
+from memsvc.domain import Granularity, MemoryUnit, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
 from memsvc.domain.jobs import Job, JobContext
 from memsvc.tokens import TokenUsage
 
 logger = logging.getLogger(__name__)
+CONTEXT_TURNS = 10  # turns before an add's new ones that inline extraction reads again
 
 
 class Extraction:
@@ -53,8 +55,13 @@ class Extraction:
         self._fallback = fallback
         self._decider = decider
 
-    def run_session(self, scope: Scope, job_id: str | None = None) -> dict[str, Any]:
-        """Extract from every live turn of `scope.session_id`; safe to run again."""
+    def run_session(
+        self, scope: Scope, job_id: str | None = None, new: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """Extract from the live turns of `scope.session_id`; safe to run again. With `new`
+        (the turns an add just stored), only from those and the `CONTEXT_TURNS` before them:
+        an inline extraction then costs the same whatever the session's length, and the
+        turns read again only confirm what is stored."""
         if not scope.session_id:
             raise ValidationError("extraction runs per session: session_id is required")
         with self._uow(scope.tenant_id, write=False) as uow:
@@ -70,9 +77,12 @@ class Extraction:
             )
         if not turns:
             return {"turns": 0}
+        session_time = min((t.occurred_at for t in turns if t.occurred_at), default=None)
+        if new:
+            turns = _recent(turns, new)
         context = ExtractionContext(
             scope=scope,
-            session_time=min((t.occurred_at for t in turns if t.occurred_at), default=None),
+            session_time=session_time,
             known_entities=tuple(_known(e.attributes) for e in entities),
             person_roles=frozenset(
                 {"user"}
@@ -126,6 +136,15 @@ class Extraction:
         counts = self.run_session(job.scope, job_id=job.id)
         ctx.report(1.0, counts)
         return counts
+
+
+def _recent(turns: list[MemoryUnit], new: Collection[str]) -> list[MemoryUnit]:
+    """The new turns and the `CONTEXT_TURNS` before the first of them, in session order."""
+    position = {t.id: int(t.attributes.get("position", 0)) for t in turns}
+    first = min((position[i] for i in new if i in position), default=None)
+    if first is None:
+        return turns
+    return [t for t in turns if position[t.id] >= first - CONTEXT_TURNS]
 
 
 def _known(attributes: dict[str, Any]) -> KnownEntity:

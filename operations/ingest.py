@@ -118,6 +118,7 @@ class Ingestor:
             turns=turns,
             created=len(created),
             duplicates=len(pending) - len(created),
+            created_ids=[unit.id for unit in created.values()],
         )
 
     def _pending(self, cmd: AddCommand, scope: Scope) -> list[_Pending]:

@@ -43,6 +43,7 @@ class AddResult:
     duplicates: int
     extraction: str = "off"
     job_id: str | None = None
+    created_ids: list[str] = field(default_factory=list)  # the turns this add stored
 
 
 @dataclass(frozen=True, slots=True)

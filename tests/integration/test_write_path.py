@@ -223,3 +223,25 @@ def test_a_packed_context_shows_the_current_fact_and_what_it_replaced(memory: Me
     current = next(i for i in result.context_items if i.granularity == "fact")
     assert memory.get(current.unit_id).content == "The user lives in Porto."
     assert current.sources and memory.get(current.sources[0]).content == "I live in Porto now."
+
+
+def test_messages_added_one_at_a_time_are_each_extracted(memory: Memory) -> None:
+    texts = [f"I bought a lamp number {i} today." for i in range(14)]
+    texts[0], texts[-1] = "I work at Initech.", "I live in Tallinn."
+    for text in texts:
+        say(memory, "long", MAY, text)
+    facts = {f.content for f in units(memory, "fact")}
+    assert {"The user works at Initech.", "The user lives in Tallinn."} <= facts
+
+
+def test_inline_extraction_reads_the_new_turns_and_a_few_before_them() -> None:
+    from memsvc.domain import Granularity, MemoryUnit, Scope
+    from memsvc.operations.extraction import CONTEXT_TURNS, _recent
+
+    turns = [
+        MemoryUnit(f"t{i}", Scope("t"), Granularity.TURN, "x", attributes={"position": i})
+        for i in range(40)
+    ]
+    kept = _recent(turns, {"t38", "t39"})
+    assert [t.id for t in kept] == [f"t{i}" for i in range(38 - CONTEXT_TURNS, 40)]
+    assert _recent(turns, {"gone"}) == turns  # nothing new known: the whole session
