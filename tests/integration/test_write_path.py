@@ -235,8 +235,9 @@ def test_messages_added_one_at_a_time_are_each_extracted(memory: Memory) -> None
 
 
 def test_inline_extraction_reads_the_new_turns_and_a_few_before_them() -> None:
-    from memsvc.domain import Granularity, MemoryUnit, Scope
     from memsvc.operations.extraction import CONTEXT_TURNS, _recent
+
+    from memsvc.domain import Granularity, MemoryUnit, Scope
 
     turns = [
         MemoryUnit(f"t{i}", Scope("t"), Granularity.TURN, "x", attributes={"position": i})
