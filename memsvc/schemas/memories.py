@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     Strict,
     StringConstraints,
@@ -35,30 +36,31 @@ from memsvc.schemas.types import (
     Time,
     check_json,
     limit,
+    plain_text,
 )
 
 
 class ToolFunctionIn(RequestModel):
     name: Id
     arguments: str | JsonObject = Field(
-        "{}", description="A JSON object, as a string (as OpenAI sends it) or as an object."
+        "{}",
+        description=(
+            "A JSON object, as a string (as OpenAI sends it) or as an object. A string that is "
+            "not a JSON object (a model's malformed output) is kept as sent."
+        ),
     )
 
     @field_validator("arguments")
     @classmethod
-    def _json_object(cls, value: str | dict[str, Any]) -> dict[str, Any]:
+    def _json_object(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
         if isinstance(value, dict):
             return value
         try:
             parsed = json.loads(value) if value.strip() else {}
         except ValueError:
             parsed = None
-        if not isinstance(parsed, dict):
-            raise PydanticCustomError(
-                "json_object",
-                "must be a JSON object of argument names and values (as a string or an object)",
-            )
-        return check_json(parsed)
+        # Recorded as the agent saw it: a memory of what happened, not a validator of it.
+        return check_json(parsed) if isinstance(parsed, dict) else plain_text(value)
 
 
 class ToolCallIn(RequestModel):
@@ -69,7 +71,40 @@ class ToolCallIn(RequestModel):
     function: ToolFunctionIn
 
 
+def _present(field: str, kind: str, **bounds: int) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: {"type": kind, **bounds}}}
+
+
+def _absent(field: str, **or_empty: int) -> dict[str, Any]:
+    """`field` is missing or null (or, given maxItems=0, an empty list)."""
+    empty = [{"type": "null"}, {"type": "array", **or_empty}] if or_empty else [{"type": "null"}]
+    return {"properties": {field: {"anyOf": empty}}}
+
+
+def _role(role: str) -> dict[str, Any]:
+    return {"required": ["role"], "properties": {"role": {"const": role}}}
+
+
 class MessageIn(RequestModel):
+    # The schema states what the validators below check, so that clients generated from it
+    # (and schemathesis) know the rules: content or tool_calls; tool_calls only on an
+    # assistant's message; tool_call_id only on a tool's.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "anyOf": [
+                        _present("content", "string", minLength=1),
+                        _present("tool_calls", "array", minItems=1),
+                    ]
+                },
+                {"anyOf": [_absent("tool_calls", maxItems=0), _role("assistant")]},
+                {"anyOf": [_absent("tool_call_id"), _role("tool")]},
+            ]
+        },
+    )
+
     role: Name32 = "user"
     tool_calls: list[ToolCallIn] | None = Field(
         None, max_length=64, description="An assistant message's tool calls (OpenAI style)."
@@ -109,9 +144,7 @@ class MessageIn(RequestModel):
                 "missing_content",
                 "content is required (only an assistant message with tool_calls may omit it)",
             )
-        if value and "\x00" in value:
-            raise PydanticCustomError("nul", "must not contain NUL (\\u0000) characters")
-        return value
+        return plain_text(value) if value else value
 
     @field_validator("tool_call_id")
     @classmethod

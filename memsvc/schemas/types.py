@@ -77,9 +77,13 @@ def _stripped(value: str) -> str:
     return value
 
 
-def _no_nul(value: str) -> str:
+def plain_text(value: str) -> str:
+    """Text every store can keep: no NUL, and valid Unicode (a lone surrogate such as \\ud800
+    cannot be written as UTF-8)."""
     if "\x00" in value:
         raise ValueError("must not contain NUL (\\u0000) characters")
+    if printable(value) != value:
+        raise ValueError("holds a lone surrogate; send valid Unicode text")
     return value
 
 
@@ -125,15 +129,15 @@ Id = Annotated[
     str,
     StringConstraints(min_length=1, max_length=256),
     AfterValidator(_stripped),
-    AfterValidator(_no_nul),
+    AfterValidator(plain_text),
     NOT_BLANK,
 ]
-Text = Annotated[str, StringConstraints(min_length=1), AfterValidator(_no_nul), NOT_BLANK]
+Text = Annotated[str, StringConstraints(min_length=1), AfterValidator(plain_text), NOT_BLANK]
 Name32 = Annotated[
-    str, StringConstraints(min_length=1, max_length=32), AfterValidator(_no_nul), NOT_BLANK
+    str, StringConstraints(min_length=1, max_length=32), AfterValidator(plain_text), NOT_BLANK
 ]
-Name256 = Annotated[str, StringConstraints(max_length=256), AfterValidator(_no_nul)]
-Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
+Name256 = Annotated[str, StringConstraints(max_length=256), AfterValidator(plain_text)]
+Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(plain_text)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
 # A JSON number; `true` and "24" are not counts. A bounded optional count puts its bounds
 # before WHOLE, `Annotated[int, Strict(), Field(ge=1, le=9), WHOLE] | None`: bounds given on
