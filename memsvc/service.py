@@ -26,7 +26,9 @@ from memsvc.domain import (
     UpdateCommand,
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.domain.queries import SourceFilter
 from memsvc.domain.scopes import ScopeSummary
@@ -39,8 +41,6 @@ from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
 from memsvc.operations.purge import Purger, PurgeReport
 from memsvc.retrieval.searcher import Searcher
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 
 @dataclass(slots=True)

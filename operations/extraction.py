@@ -21,12 +21,12 @@ from memsvc.operations.extract.types import (
     KnownEntity,
     entity_type,
 )
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Granularity, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.tokens import TokenUsage
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from memsvc.stores.partitions import partition_of
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import (
     AddCommand,
@@ -31,7 +28,8 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter, partition_of
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 from memsvc.domain.units import content_hash
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,9 @@
-"""The in-process job runner of the embedded store: worker threads that claim queued jobs
-from the jobs table, run their handler, and record the outcome. It survives restarts: a job
-whose runner died (kill -9) stops heart-beating and is requeued by the next sweep, and job
-handlers are written so that running a job again finishes it without duplicating work."""
+"""Running jobs. `JobExecutor` runs one claimed job: its handler, a context that reports
+progress and notices cancellation, and the outcome recorded on the job row. Two queues use it:
+`InProcessRunner` (threads polling the jobs table: the embedded store) and, with PostgreSQL,
+`ProcrastinateQueue` (operations/procrastinate_queue.py). Both survive crashes: a job whose
+runner died (kill -9) stops heart-beating and is requeued, and job handlers are written so
+that running a job again finishes it without duplicating work."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class JobInterrupted(Exception):
 
 
 class _Context:
-    def __init__(self, runner: InProcessRunner, job: Job) -> None:
+    def __init__(self, runner: JobExecutor, job: Job) -> None:
         self._runner = runner
         self._job = job
 
@@ -39,7 +41,64 @@ class _Context:
             raise JobInterrupted(self._job.id)
 
 
-class InProcessRunner:
+class JobExecutor:
+    """Claims and runs jobs of the kinds it has handlers for, as worker `worker_id`."""
+
+    prefix = "inproc-"
+
+    def __init__(
+        self,
+        store: JobStore,
+        handlers: dict[str, JobHandler],
+        *,
+        stale_after_s: float = 30.0,
+        max_attempts: int = 3,
+        on_finish: Callable[[str, str, float], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.handlers = handlers
+        # Hears (kind, outcome, seconds) of every run that ends here (metrics).
+        self._on_finish = on_finish
+        self.worker_id = self.prefix + new_id()[:18]
+        self.stopping = threading.Event()
+        self._stale = timedelta(seconds=stale_after_s)
+        self._max_attempts = max_attempts
+
+    def claim(self, job_id: str) -> Job | None:
+        return self.store.claim_job(job_id, self.worker_id)
+
+    def tenants(self) -> list[str]:
+        return self.store.tenants()
+
+    def requeue_stale(self) -> int:
+        """Jobs whose runner stopped heart-beating go back to the queue."""
+        return self.store.requeue_stale(self._stale, self._max_attempts)
+
+    def execute(self, job: Job) -> None:
+        start = perf_counter()
+        outcome = self._run(job)
+        if self._on_finish is not None:
+            self._on_finish(job.kind, outcome, perf_counter() - start)
+
+    def _run(self, job: Job) -> str:
+        handler = self.handlers[job.kind]
+        try:
+            counts = handler(job, _Context(self, job))
+        except JobCancelled:
+            logger.info("job %s (%s) cancelled", job.id, job.kind)
+            return "cancelled"
+        except JobInterrupted:
+            self.store.release(job.id)
+            return "interrupted"
+        except Exception as exc:  # a job boundary: record the failure, keep the runner alive
+            logger.exception("job %s (%s) failed", job.id, job.kind)
+            self.store.finish(job.id, JobStatus.FAILED, job.counts, f"{type(exc).__name__}: {exc}")
+            return "failed"
+        self.store.finish(job.id, JobStatus.SUCCEEDED, counts)
+        return "succeeded"
+
+
+class InProcessRunner(JobExecutor):
     """Implements `JobQueue` for the embedded default with a small pool of threads."""
 
     def __init__(
@@ -53,21 +112,20 @@ class InProcessRunner:
         max_attempts: int = 3,
         on_finish: Callable[[str, str, float], None] | None = None,
     ) -> None:
-        self.store = store
-        # Hears (kind, outcome, seconds) of every run that ends here (metrics).
-        self._on_finish = on_finish
-        self.handlers = handlers
-        self.worker_id = "inproc-" + new_id()[:18]
-        self.stopping = threading.Event()
+        super().__init__(
+            store,
+            handlers,
+            stale_after_s=stale_after_s,
+            max_attempts=max_attempts,
+            on_finish=on_finish,
+        )
         self._wake = threading.Event()
         self._workers = workers
         self._poll_s = poll_s
-        self._stale = timedelta(seconds=stale_after_s)
-        self._max_attempts = max_attempts
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self.store.requeue_stale(self._stale, self._max_attempts)
+        self.requeue_stale()
         for i in range(self._workers):
             thread = threading.Thread(target=self._loop, name=f"memsvc-job-{i}", daemon=True)
             thread.start()
@@ -94,33 +152,10 @@ class InProcessRunner:
     def _loop(self) -> None:
         while not self.stopping.is_set():
             self.store.heartbeat(self.worker_id)
-            self.store.requeue_stale(self._stale, self._max_attempts)
+            self.requeue_stale()
             job = self.store.claim(self.worker_id, list(self.handlers))
             if job is None:
                 self._wake.wait(self._poll_s)
                 self._wake.clear()
                 continue
             self.execute(job)
-
-    def execute(self, job: Job) -> None:
-        start = perf_counter()
-        outcome = self._run(job)
-        if self._on_finish is not None:
-            self._on_finish(job.kind, outcome, perf_counter() - start)
-
-    def _run(self, job: Job) -> str:
-        handler = self.handlers[job.kind]
-        try:
-            counts = handler(job, _Context(self, job))
-        except JobCancelled:
-            logger.info("job %s (%s) cancelled", job.id, job.kind)
-            return "cancelled"
-        except JobInterrupted:
-            self.store.release(job.id)
-            return "interrupted"
-        except Exception as exc:  # a job boundary: record the failure, keep the runner alive
-            logger.exception("job %s (%s) failed", job.id, job.kind)
-            self.store.finish(job.id, JobStatus.FAILED, job.counts, f"{type(exc).__name__}: {exc}")
-            return "failed"
-        self.store.finish(job.id, JobStatus.SUCCEEDED, counts)
-        return "succeeded"

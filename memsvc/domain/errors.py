@@ -9,6 +9,7 @@
      │    └── ForbiddenError    a valid key without the role for the action (403)
      ├── RateLimitedError       the key sent more requests than its rate allows (429)
      └── UnavailableError       a dependency (database, index, model, LLM) failed (503)
+          └── TransientError    the database connection dropped: an idempotent read may retry
 
 Stores translate driver errors into these (`raise NotFoundError(...) from exc`), so no
 SQLAlchemy or httpx exception crosses a layer boundary.
@@ -64,6 +65,10 @@ class RateLimitedError(MemsvcError):
 
 class UnavailableError(MemsvcError):
     status_code = 503
+
+
+class TransientError(UnavailableError):
+    """A connection to the database was lost mid-request (a restart, a failover)."""
 
 
 ERRORS_BY_STATUS: dict[int, type[MemsvcError]] = {
