@@ -96,8 +96,10 @@ class ProcrastinateQueue(JobExecutor):
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()
-        if self._loop is not None and self._main is not None:
-            self._loop.call_soon_threadsafe(self._main.cancel)
+        loop, main = self._loop, self._main
+        if loop is not None and main is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(main.cancel)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -114,13 +116,15 @@ class ProcrastinateQueue(JobExecutor):
     # -- the worker -------------------------------------------------------------------------
     _ran = 0
 
-    def work(self, concurrency: int = 1, signals: bool = True, wait: bool = True) -> None:
+    def work(self, concurrency: int, signals: bool = True, wait: bool = True) -> None:
         """Run a worker until stopped (SIGINT/SIGTERM with `signals`), or until the queue is
         empty when not `wait`."""
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
             self._main = loop.create_task(self._work(concurrency, signals, wait))
+            if self.stopping.is_set():  # stopped before this thread got here
+                self._main.cancel()
             loop.run_until_complete(self._main)
         except asyncio.CancelledError:
             pass

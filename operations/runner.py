@@ -8,6 +8,7 @@ that running a job again finishes it without duplicating work."""
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -140,6 +141,16 @@ class InProcessRunner(JobExecutor):
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+
+    def work(self, concurrency: int) -> None:
+        """Run `concurrency` threads until SIGINT or SIGTERM."""
+        self._workers = concurrency
+        done = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: done.set())
+        self.start()
+        done.wait()
+        self.stop()
 
     def run_pending(self) -> int:
         """Run queued jobs in the calling thread until none is left (CLI, tests)."""

@@ -51,6 +51,7 @@ class JobQueue(Protocol):
     workers with PostgreSQL. Job code never knows which."""
 
     stopping: threading.Event  # set when the queue stops: running jobs give their job back
+    worker_id: str  # who holds the jobs this queue runs
 
     def submit(self, job_id: str) -> None:
         """A job row was committed with status queued: run it (now or soon)."""
@@ -61,6 +62,10 @@ class JobQueue(Protocol):
         ...
 
     def stop(self, timeout: float = 30.0) -> None: ...
+
+    def work(self, concurrency: int) -> None:
+        """Run jobs in the foreground until SIGINT or SIGTERM (`memsvc worker`)."""
+        ...
 
     def run_pending(self) -> int:
         """Run queued jobs here until none is left (CLI, tests); returns how many ran."""
