@@ -21,6 +21,7 @@ from memsvc.operations.extract.types import (
     KnownEntity,
     entity_type,
 )
+from memsvc.operations.ingest import session_lock
 
 from memsvc.domain import Granularity, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
@@ -100,6 +101,8 @@ class Extraction:
             prepared = self._writer.prepare(uow, items)
         plan = self._decider.plan(scope, items, vectors) if self._decider and decide else None
         with self._uow(scope.tenant_id) as uow:
+            # Derived units are deduplicated per user: one extraction of a user at a time.
+            uow.lock(session_lock(Scope(scope.tenant_id, scope.user_id, scope.agent_id, None)))
             if plan is None or self._decider is None:
                 counts = self._writer.write(uow, items, vectors, job_id, prepared).as_dict()
             else:

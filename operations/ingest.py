@@ -89,6 +89,13 @@ def with_outcome(messages: Sequence[Message], outcome: str | None) -> list[Messa
     return out
 
 
+def session_lock(scope: Scope) -> str:
+    """The lock key of a session's writers."""
+    return "session:" + content_hash(
+        scope.tenant_id, scope.user_id, scope.agent_id, scope.session_id
+    )
+
+
 class Ingestor:
     def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
         self._uow = uow
@@ -104,6 +111,7 @@ class Ingestor:
             [key_text(p.message.speaker, p.message.content) for p in fresh]
         )
         with self._uow(scope.tenant_id) as uow:
+            uow.lock(session_lock(scope))  # writers of one session queue here (replicas)
             known.update(uow.units.by_dedupe_keys([p.key for p in fresh]))  # lost a race?
             keep = [i for i, p in enumerate(fresh) if p.key not in known]
             created = self._write_turns(uow, scope, cmd, [fresh[i] for i in keep], vectors[keep])
