@@ -130,6 +130,7 @@ def build(
         readiness=lambda: {**readiness(read), "embedder": cached.name},
         after_write=lambda created: _after_write(statistics, telemetry, created),
         probe=telemetry,
+        read_retries=settings.pool.read_retries,
     )
     _watch(telemetry, cached, read, backend)
     service = MemoryService(parts)

@@ -8,6 +8,7 @@ After a commit the vector index takes in the vector changes of the transaction.
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
 from memsvc.stores.backend import Backend
@@ -18,11 +19,12 @@ from memsvc.stores.scopes import ScopeRepository
 from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memsvc.domain import UnavailableError
 from memsvc.domain.auth import TenantRef, as_tenancy
+from memsvc.domain.errors import TransientError
 from memsvc.domain.ports import LexicalIndex, VectorIndex
 
 
@@ -88,8 +90,11 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if not self._committed:
-            self.session.rollback()
+            with contextlib.suppress(DBAPIError):  # a dropped connection has nothing to undo
+                self.session.rollback()
         self.session.close()
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise TransientError(f"the database connection dropped: {exc.orig}") from exc
 
 
 class SqlUnitOfWorkFactory:

@@ -17,6 +17,11 @@ SQLAlchemy or httpx exception crosses a layer boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class MemsvcError(Exception):
     """Base class; `message` says what went wrong and, where possible, what to fix."""
@@ -69,6 +74,17 @@ class UnavailableError(MemsvcError):
 
 class TransientError(UnavailableError):
     """A connection to the database was lost mid-request (a restart, a failover)."""
+
+
+def retrying(retries: int, read: Callable[[], T]) -> T:
+    """Run an idempotent read, again up to `retries` times if its connection dropped."""
+    for attempt in range(retries + 1):
+        try:
+            return read()
+        except TransientError:
+            if attempt == retries:
+                raise
+    raise AssertionError("unreachable")
 
 
 ERRORS_BY_STATUS: dict[int, type[MemsvcError]] = {
