@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from collections import Counter
@@ -233,11 +234,30 @@ def bench(
     out: Out = None,
     embedder: Embedder = None,
     progress: Progress = True,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="postgres|sqlite: one store at scale (evals/scale.py)"),
+    ] = None,
+    turns: Annotated[int, typer.Option(help="--db: turns in the store")] = 1_000_000,
+    database_url: Annotated[
+        str | None, typer.Option(help="--db: an existing database instead of a new one")
+    ] = None,
 ) -> None:
-    """Ingest throughput, search latency and memory as a scope grows, next to dense flat."""
+    """Ingest throughput, search latency and memory as a scope grows, next to dense flat;
+    with --db, a whole store of --turns turns (PostgreSQL + pgvector or SQLite + FAISS)."""
     if ctx.invoked_subcommand is not None:
         return
     from memsvc.evals.bench import BenchConfig, run_bench, write_bench
+
+    if db is not None:
+        from memsvc.evals.scale import ScaleConfig, run_scale, write_scale
+
+        scale = ScaleConfig(db=db, turns=turns, queries=queries, k=k, progress=progress)
+        scale.database_url = database_url
+        scaled = run_scale(scale)
+        typer.echo(json.dumps(scaled.figures, indent=2))
+        typer.echo(f"report written to {write_scale(scaled, out) / 'scale.json'}")
+        return
 
     config = BenchConfig(
         sizes=tuple(sizes or (1_000, 10_000, 100_000)),

