@@ -36,6 +36,10 @@ Extract = Annotated[
 ]
 CacheDir = Annotated[Path, typer.Option(help="Embedding cache and reusable scope databases")]
 Url = Annotated[str | None, typer.Option(help="Evaluate a memsvc server (MemoryClient)")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(help="Embedded memsvc on this database (e.g. postgresql+pgserver:///DIR)"),
+]
 ApiKey = Annotated[str | None, typer.Option(help="API key for --url")]
 Baselines = Annotated[bool, typer.Option(help="Run BM25, dense and RRF baselines")]
 Qa = Annotated[bool, typer.Option(help="Answer and judge with the configured LLM, if any")]
@@ -115,6 +119,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         qtype: Types = None,
         dump_hits: DumpHits = False,
         coverage: Coverage = False,
+        database_url: DatabaseUrl = None,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
