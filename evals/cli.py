@@ -288,7 +288,12 @@ def load(
     embedder: Annotated[
         str, typer.Option(help="Embedder of the server the bench starts (hash-384 is fast)")
     ] = BUNDLED_MODEL,
-    url: Annotated[str | None, typer.Option(help="Load a running server instead")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Load a running server instead (comma-separated replicas: clients spread)"
+        ),
+    ] = None,
     api_key: ApiKey = None,
     users: Annotated[int, typer.Option(min=1, help="User scopes the clients share")] = 4,
     prefill: Annotated[int, typer.Option(min=0, help="Turns per user before timing")] = 50,

@@ -198,9 +198,7 @@ def _scrubber(backend: Backend, index: VectorIndex, engine: Engine) -> Callable[
     return scrub
 
 
-def _finish_scrub(
-    cached: CachedEmbedder, index: VectorIndex, scrub: Callable[[], object]
-) -> None:
+def _finish_scrub(cached: CachedEmbedder, index: VectorIndex, scrub: Callable[[], object]) -> None:
     """At start, after a crash between a purge's commit and its scrub: which texts it purged
     is not known any more, so every cached vector goes (a cache: they are embedded again when
     needed), and the vector index files are written anew from SQL; then the database files
