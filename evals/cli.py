@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from collections import Counter
@@ -35,6 +36,10 @@ Extract = Annotated[
 ]
 CacheDir = Annotated[Path, typer.Option(help="Embedding cache and reusable scope databases")]
 Url = Annotated[str | None, typer.Option(help="Evaluate a memsvc server (MemoryClient)")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(help="Embedded memsvc on this database (e.g. postgresql+pgserver:///DIR)"),
+]
 ApiKey = Annotated[str | None, typer.Option(help="API key for --url")]
 Baselines = Annotated[bool, typer.Option(help="Run BM25, dense and RRF baselines")]
 Qa = Annotated[bool, typer.Option(help="Answer and judge with the configured LLM, if any")]
@@ -114,6 +119,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         qtype: Types = None,
         dump_hits: DumpHits = False,
         coverage: Coverage = False,
+        database_url: DatabaseUrl = None,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
@@ -233,11 +239,30 @@ def bench(
     out: Out = None,
     embedder: Embedder = None,
     progress: Progress = True,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="postgres|sqlite: one store at scale (evals/scale.py)"),
+    ] = None,
+    turns: Annotated[int, typer.Option(help="--db: turns in the store")] = 1_000_000,
+    database_url: Annotated[
+        str | None, typer.Option(help="--db: an existing database instead of a new one")
+    ] = None,
 ) -> None:
-    """Ingest throughput, search latency and memory as a scope grows, next to dense flat."""
+    """Ingest throughput, search latency and memory as a scope grows, next to dense flat;
+    with --db, a whole store of --turns turns (PostgreSQL + pgvector or SQLite + FAISS)."""
     if ctx.invoked_subcommand is not None:
         return
     from memsvc.evals.bench import BenchConfig, run_bench, write_bench
+
+    if db is not None:
+        from memsvc.evals.scale import ScaleConfig, run_scale, write_scale
+
+        scale = ScaleConfig(db=db, turns=turns, queries=queries, k=k, progress=progress)
+        scale.database_url = database_url
+        scaled = run_scale(scale)
+        typer.echo(json.dumps(scaled.figures, indent=2))
+        typer.echo(f"report written to {write_scale(scaled, out) / 'scale.json'}")
+        return
 
     config = BenchConfig(
         sizes=tuple(sizes or (1_000, 10_000, 100_000)),
@@ -263,7 +288,12 @@ def load(
     embedder: Annotated[
         str, typer.Option(help="Embedder of the server the bench starts (hash-384 is fast)")
     ] = BUNDLED_MODEL,
-    url: Annotated[str | None, typer.Option(help="Load a running server instead")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Load a running server instead (comma-separated replicas: clients spread)"
+        ),
+    ] = None,
     api_key: ApiKey = None,
     users: Annotated[int, typer.Option(min=1, help="User scopes the clients share")] = 4,
     prefill: Annotated[int, typer.Option(min=0, help="Turns per user before timing")] = 50,

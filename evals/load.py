@@ -112,15 +112,16 @@ def run_load(config: LoadConfig) -> LoadResult:
         raise ValueError("write_share must lie between 0 and 1")
     with _terminated_as_exit(), _server(config) as (url, server):
         users = [f"load-u{i}" for i in range(config.users)]
-        acked = _prefill(config, url, users)
+        first = url.split(",")[0]  # replicas share one database: any of them will do
+        acked = _prefill(config, first, users)
         bench_cpu, server_cpu, before = time.process_time(), _cpu(server), os.getloadavg()[0]
         samples, written, elapsed = asyncio.run(_timed(config, url, users))
         cpu = {"bench": time.process_time() - bench_cpu}
         if server is not None:
             cpu["server"] = _cpu(server) - server_cpu
         load = {"before": before, "after": os.getloadavg()[0]}
-        consistency = check(url, config.api_key, users, acked + written)
-        embedder = _embedder_of(url, config.api_key)
+        consistency = check(first, config.api_key, users, acked + written)
+        embedder = _embedder_of(first, config.api_key)
     result = LoadResult(config, url, embedder, samples, elapsed, consistency, cpu, load)
     result.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return result
@@ -144,7 +145,7 @@ def _terminated_as_exit() -> Iterator[None]:
 @contextmanager
 def _server(config: LoadConfig) -> Iterator[tuple[str, psutil.Process | None]]:
     if config.url:
-        yield config.url.rstrip("/"), None
+        yield ",".join(u.rstrip("/") for u in config.url.split(",")), None
         return
     data_dir = Path(tempfile.mkdtemp(prefix="memsvc-load-"))
     port = _free_port()
@@ -265,8 +266,9 @@ async def _client(phase: _Phase, number: int) -> None:
     texts = synthetic_turns(POOL, seed=seed + 11)
     questions = synthetic_questions(POOL, seed=seed + 13)
     done = Counter[str]()
+    replicas = phase.url.split(",")  # several replicas: the clients are spread over them
     async with AsyncMemoryClient(
-        phase.url, api_key=config.api_key, timeout=config.timeout_s
+        replicas[number % len(replicas)], api_key=config.api_key, timeout=config.timeout_s
     ) as http:
         while time.perf_counter() < phase.deadline:
             user = rng.choice(phase.users)

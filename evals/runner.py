@@ -70,6 +70,9 @@ class RunConfig:
     dump_hits: bool = False  # write each question's route and voted hits (hits.jsonl)
     coverage: bool = False  # evidence coverage of packed contexts at 512/1024/2048 tokens
     settings: Settings | None = None
+    # Another database for the scopes (e.g. postgresql+pgserver:///DIR): the ingest ledger
+    # stays in the cache folder, keyed by this URL too.
+    database_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -230,6 +233,7 @@ def _open_memory(
             "format": INGEST_FORMAT,
             # Only when set, so scopes ingested before jobs existed keep their hash.
             **({"jobs": list(config.jobs)} if config.jobs else {}),
+            **({"database": config.database_url} if config.database_url else {}),
         }
     )
     folder = config.cache_dir / "scopes" / f"{dataset.name}-{key}"
@@ -240,7 +244,7 @@ def _open_memory(
     local = settings.model_copy(
         update={
             "data_dir": folder,
-            "database_url": f"sqlite:///{folder.resolve() / 'memsvc.db'}",
+            "database_url": config.database_url or f"sqlite:///{folder.resolve() / 'memsvc.db'}",
             "embedder": embedder,
         }
     )

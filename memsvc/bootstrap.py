@@ -7,14 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from memsvc.checks import InputChecks
-from memsvc.domain.jobs import JobHandler
-from memsvc.domain.ports import Embedder, Embeddings
+from memsvc.domain.jobs import JobHandler, JobQueue
+from memsvc.domain.ports import Embedder, Embeddings, UnitOfWorkFactory, VectorIndex
 from memsvc.embedding import CachedEmbedder, build_embedder
 from memsvc.llm import OpenAICompatibleLLM, build_llm
 from memsvc.operations.auth import Authenticator
@@ -34,17 +32,17 @@ from memsvc.operations.runner import InProcessRunner
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService, ServiceParts
 from memsvc.settings import Settings
-from memsvc.stores.engine import is_sqlite, make_engine
-from memsvc.stores.faiss_index import FaissVectorIndex
+from memsvc.stores.backend import Backend, backend_for
+from memsvc.stores.engine import HnswOptions, PoolOptions
 from memsvc.stores.gauges import database_bytes, queue_depth
 from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
-from memsvc.stores.maintenance import scrub_files, scrub_pending
+from memsvc.stores.maintenance import scrub_pending
 from memsvc.stores.meta import cache_secret, instance_id
 from memsvc.stores.migrate import upgrade
 from memsvc.stores.readiness import readiness
 from memsvc.stores.statistics import PlannerStatistics
-from memsvc.stores.uow import UnitOfWorkFactory
+from memsvc.stores.uow import SqlUnitOfWorkFactory
 from memsvc.telemetry import Sources, Telemetry
 from memsvc.tokens import TokenCounter
 
@@ -57,15 +55,16 @@ class Container:
     write_engine: Engine
     read_engine: Engine
     embedder: CachedEmbedder
-    index: FaissVectorIndex
+    index: VectorIndex
     uow: UnitOfWorkFactory
     keys: KeyRepository
-    runner: InProcessRunner
+    runner: JobQueue
     service: MemoryService
     llm: OpenAICompatibleLLM | None = None  # the extraction LLM, when configured
     tokens: TokenCounter | None = None  # LLM tokens used per scope ("tenant/user")
     lifecycle: Lifecycle | None = None  # closed with the container (its summary LLM)
     telemetry: Telemetry | None = None  # metrics (and traces) of this container's services
+    backend: Backend | None = None  # what differs per database (SQLite or PostgreSQL)
 
     def close(self) -> None:
         self.runner.stop()
@@ -90,9 +89,8 @@ def build(
     """`tracer_provider` (OpenTelemetry) replaces the process's global one when tracing is on."""
     settings = settings or Settings()
     telemetry = Telemetry(settings.telemetry, tracer_provider)
-    url = settings.resolved_database_url
-    write = make_engine(url, immediate=True)
-    read = make_engine(url)
+    backend = _backend(settings)
+    write, read = backend.engines(_pool(settings))
     statistics = PlannerStatistics(write, read)
     if migrate:
         upgrade(write)
@@ -103,19 +101,19 @@ def build(
         if embedder is not None
         else build_embedder(settings.embedder, settings.embedding_cache_path, secret)
     )
-    index = FaissVectorIndex(read, cached.dim, _index_dir(url), instance_id(write))
-    uow = UnitOfWorkFactory(write, read, index, cached.name)
+    index = backend.index(read, cached.dim, instance_id(write))
+    uow = SqlUnitOfWorkFactory(write, read, index, cached.name, backend)
     tokens = TokenCounter()
     extraction, llm = _extraction(settings, uow, cached, tokens)
-    scrub = _scrubber(index, write)
+    scrub = _scrubber(backend, index, write)
     purger = Purger(uow, cached, scrub, settings.purge)
     if scrub_pending(write):  # a purge committed but its files were not scrubbed (a crash)
         _finish_scrub(cached, index, scrub)
     lifecycle = Lifecycle(uow, cached, settings.lifecycle, purger, settings.llm)
     handlers = {"extract": extraction.handle, **lifecycle.handlers}
-    runner = _runner(settings, write, handlers, telemetry)
+    runner = _queue(settings, backend, write, handlers, telemetry, migrate)
     job_service = JobService(uow, runner, frozenset(handlers))
-    lifecycle.bind(job_service, runner.store.tenants, runner.stopping)
+    lifecycle.bind(job_service, runner.tenants, runner.stopping)
     keys = KeyRepository(write)
     parts = ServiceParts(
         uow=uow,
@@ -132,8 +130,9 @@ def build(
         readiness=lambda: {**readiness(read), "embedder": cached.name},
         after_write=lambda created: _after_write(statistics, telemetry, created),
         probe=telemetry,
+        read_retries=settings.pool.read_retries,
     )
-    _watch(telemetry, cached, read, url)
+    _watch(telemetry, cached, read, backend)
     service = MemoryService(parts)
     if settings.jobs.run_in_process:
         runner.start()
@@ -152,7 +151,25 @@ def build(
         tokens,
         lifecycle=lifecycle,
         telemetry=telemetry,
+        backend=backend,
     )
+
+
+def _backend(settings: Settings) -> Backend:
+    pg = settings.postgres
+    options = HnswOptions(
+        exact_below=pg.exact_below,
+        m=pg.hnsw_m,
+        ef_construction=pg.hnsw_ef_construction,
+        ef_search=pg.ef_search,
+        max_scan_tuples=pg.max_scan_tuples,
+    )
+    return backend_for(settings.resolved_database_url, options)
+
+
+def _pool(settings: Settings) -> PoolOptions:
+    pool = settings.pool
+    return PoolOptions(size=pool.size, max_overflow=pool.max_overflow, timeout_s=pool.timeout_s)
 
 
 def _after_write(statistics: PlannerStatistics, telemetry: Telemetry, created: int) -> None:
@@ -160,31 +177,28 @@ def _after_write(statistics: PlannerStatistics, telemetry: Telemetry, created: i
     telemetry.turns_stored(created)
 
 
-def _watch(telemetry: Telemetry, embedder: CachedEmbedder, read: Engine, url: str) -> None:
+def _watch(telemetry: Telemetry, embedder: CachedEmbedder, read: Engine, backend: Backend) -> None:
     """What /metrics reads at each scrape: embedding totals, queue depth, database size."""
     telemetry.watch(
         Sources(
             embedded=lambda: (embedder.embedded, embedder.embed_seconds),
             queue_depth=lambda: queue_depth(read),
-            database_bytes=lambda: database_bytes(read, _index_dir(url)),
+            database_bytes=lambda: database_bytes(read, backend.files()),
         )
     )
 
 
-def _scrubber(index: FaissVectorIndex, engine: Engine) -> Callable[[], object]:
-    """After a purge: write the vector index files without the purged vectors, then merge
-    the lexical index and checkpoint the WAL."""
+def _scrubber(backend: Backend, index: VectorIndex, engine: Engine) -> Callable[[], object]:
+    """After a purge: SQLite writes the FAISS files without the purged vectors, merges the
+    lexical index and checkpoints the WAL; PostgreSQL has no files of its own to scrub."""
 
     def scrub() -> object:
-        index.flush()
-        return scrub_files(engine)
+        return backend.scrub(engine, index)
 
     return scrub
 
 
-def _finish_scrub(
-    cached: CachedEmbedder, index: FaissVectorIndex, scrub: Callable[[], object]
-) -> None:
+def _finish_scrub(cached: CachedEmbedder, index: VectorIndex, scrub: Callable[[], object]) -> None:
     """At start, after a crash between a purge's commit and its scrub: which texts it purged
     is not known any more, so every cached vector goes (a cache: they are embedded again when
     needed), and the vector index files are written anew from SQL; then the database files
@@ -202,10 +216,30 @@ def _dev_mode(settings: Settings, keys: KeyRepository) -> bool:
     return settings.auth.mode == "dev"
 
 
-def _runner(
-    settings: Settings, engine: Engine, handlers: dict[str, JobHandler], telemetry: Telemetry
-) -> InProcessRunner:
+def _queue(
+    settings: Settings,
+    backend: Backend,
+    engine: Engine,
+    handlers: dict[str, JobHandler],
+    telemetry: Telemetry,
+    migrate: bool,
+) -> JobQueue:
+    """The in-process runner for SQLite; procrastinate (any number of workers) for PostgreSQL."""
     jobs = settings.jobs
+    if backend.queue == "procrastinate":
+        from memsvc.operations.procrastinate_queue import ProcrastinateQueue, ensure_schema
+
+        if migrate:
+            ensure_schema(engine)
+        return ProcrastinateQueue(
+            JobStore(engine),
+            handlers,
+            engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+            stale_after_s=jobs.stale_after_s,
+            stalled_after_s=settings.postgres.stalled_after_s,
+            max_attempts=jobs.max_attempts,
+            on_finish=telemetry.job_finished,
+        )
     return InProcessRunner(
         JobStore(engine),
         handlers,
@@ -246,13 +280,3 @@ def _extraction(
         default_mode="async",  # an LLM call never holds up an add
     )
     return extraction, llm
-
-
-def _index_dir(url: str) -> Path | None:
-    """FAISS files live beside a SQLite database file (none for in-memory databases)."""
-    if not is_sqlite(url):
-        return None
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        return None
-    return Path(database).expanduser().with_name(Path(database).name + ".faiss")

@@ -26,7 +26,10 @@ from memsvc.domain import (
     UpdateCommand,
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
+from memsvc.domain.errors import retrying
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.domain.queries import SourceFilter
 from memsvc.domain.scopes import ScopeSummary
@@ -39,8 +42,6 @@ from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
 from memsvc.operations.purge import Purger, PurgeReport
 from memsvc.retrieval.searcher import Searcher
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class ServiceParts:
     # Hears how many units each add created (the store keeps its planner statistics).
     after_write: Callable[[int], None] | None = None
     probe: Probe = NULL_PROBE  # times each add (metrics, traces)
+    read_retries: int = 0  # idempotent reads retried after a dropped database connection
 
 
 class MemoryService:
@@ -145,7 +147,7 @@ class MemoryService:
     # -- reading ----------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         self._check.search(query)
-        return self._p.searcher.search(query)
+        return retrying(self._p.read_retries, lambda: self._p.searcher.search(query))
 
     def flush(self) -> None:
         """Write buffered bookkeeping (search access counts) now."""
@@ -153,11 +155,14 @@ class MemoryService:
 
     def get(self, tenant: TenantRef, unit_id: str) -> MemoryUnit:
         """A memory by id; a deleted one is gone for readers (its history stays readable)."""
-        with self._uow(tenant, write=False) as uow:
-            unit = uow.units.get(unit_id)
+        unit = retrying(self._p.read_retries, lambda: self._read_unit(tenant, unit_id))
         if unit.status is Status.DELETED:
             raise NotFoundError(f"memory {unit_id!r} was deleted", field="id")
         return unit
+
+    def _read_unit(self, tenant: TenantRef, unit_id: str) -> MemoryUnit:
+        with self._uow(tenant, write=False) as uow:
+            return uow.units.get(unit_id)
 
     def list(self, query: ListQuery) -> Page:
         self._check.page(query)
@@ -171,6 +176,9 @@ class MemoryService:
             occurred_to=query.occurred_to,
             valid_at=query.valid_at,
         )
+        return retrying(self._p.read_retries, lambda: self._page(query, where))
+
+    def _page(self, query: ListQuery, where: UnitFilter) -> Page:
         with self._uow(query.scope.tenant_id, write=False) as uow:
             return uow.units.page(where, query.cursor, query.limit)
 

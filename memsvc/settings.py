@@ -150,6 +150,28 @@ class PurgeSettings(BaseModel):
     pause_at: Literal["commit", "scrub"] = "commit"
 
 
+class PoolSettings(BaseModel):
+    """Database connections per engine (a process has a write and a read engine)."""
+
+    size: int = Field(8, ge=1, le=200)
+    max_overflow: int = Field(16, ge=0, le=500)
+    timeout_s: float = Field(30.0, gt=0)  # waiting for a free connection, then 503
+    # Idempotent reads (searches, gets, lists) retried after a dropped connection.
+    read_retries: int = Field(2, ge=0, le=10)
+
+
+class PostgresSettings(BaseModel):
+    """pgvector search on PostgreSQL (see stores/pgvector.py)."""
+
+    exact_below: int = Field(20_000, ge=0)  # scopes of at most this many vectors: exact scan
+    hnsw_m: int = Field(16, ge=4, le=100)
+    hnsw_ef_construction: int = Field(64, ge=8, le=1000)
+    ef_search: int = Field(100, ge=1, le=1000)
+    max_scan_tuples: int = Field(40_000, ge=1000)
+    # procrastinate: a worker without heartbeat this long is stalled; its jobs are retried.
+    stalled_after_s: float = Field(30.0, gt=0)
+
+
 class TelemetrySettings(BaseModel):
     """Prometheus metrics at /metrics, and optional OpenTelemetry traces of add and search
     (one span per retriever) sent to the process's tracer provider (configure its exporter
@@ -199,6 +221,8 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = TelemetrySettings()
     mcp: McpSettings = McpSettings()
     purge: PurgeSettings = PurgeSettings()
+    pool: PoolSettings = PoolSettings()
+    postgres: PostgresSettings = PostgresSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -55,12 +55,10 @@ from memsvc.operations.extract.llm_prompts import (
     DecisionReply,
     decision_block,
 )
-from memsvc.stores.partitions import partition_key
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
-from memsvc.domain.ports import Embeddings, VectorFilter
+from memsvc.domain.filters import UnitFilter, partition_key
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory, VectorFilter
 from memsvc.llm import LLM
 from memsvc.tokens import TokenCounter, TokenUsage, estimate_tokens
 

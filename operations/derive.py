@@ -27,8 +27,6 @@ from memsvc.operations.extract.types import (
     RelationCandidate,
 )
 from memsvc.operations.procedure_writes import ProcedureWriter, Vectors
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import (
     Granularity,
@@ -41,7 +39,8 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import Embeddings, UnitOfWork
 from memsvc.domain.units import content_hash
 
 

@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from memsvc.operations.ingest import key_text, refresh_session
-from memsvc.stores.partitions import partition_of
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import (
     ConflictError,
@@ -26,7 +23,8 @@ from memsvc.domain import (
     utcnow,
 )
 from memsvc.domain.auth import TenantRef
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter, partition_of
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 
 MAX_WALK = 10_000  # units visited by one provenance walk or cascade
 

@@ -22,12 +22,13 @@ from memsvc.operations.extract.types import (
     KnownEntity,
     entity_type,
 )
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
+from memsvc.operations.ingest import session_lock
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, ValidationError
 from memsvc.domain.errors import UnavailableError
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.tokens import TokenUsage
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ class Extraction:
             prepared = self._writer.prepare(uow, items)
         plan = self._decider.plan(scope, items, vectors) if self._decider and decide else None
         with self._uow(scope.tenant_id) as uow:
+            # Derived units are deduplicated per user: one extraction of a user at a time.
+            uow.lock(session_lock(Scope(scope.tenant_id, scope.user_id, scope.agent_id, None)))
             if plan is None or self._decider is None:
                 counts = self._writer.write(uow, items, vectors, job_id, prepared).as_dict()
             else:

@@ -8,11 +8,11 @@ from typing import Literal
 
 from memsvc.operations.derive import norm
 from memsvc.operations.procedure_writes import Feedback, ProcedureWriter
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, NotFoundError, Scope, UnavailableError
 from memsvc.domain.auth import TenantRef
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import UnitOfWorkFactory
 
 
 @dataclass(slots=True)

@@ -14,9 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from memsvc.stores.partitions import partition_of
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import (
     AddCommand,
@@ -31,7 +28,8 @@ from memsvc.domain import (
     new_id,
     utcnow,
 )
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter, partition_of
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 from memsvc.domain.units import content_hash
 
 logger = logging.getLogger(__name__)
@@ -91,6 +89,13 @@ def with_outcome(messages: Sequence[Message], outcome: str | None) -> list[Messa
     return out
 
 
+def session_lock(scope: Scope) -> str:
+    """The lock key of a session's writers."""
+    return "session:" + content_hash(
+        scope.tenant_id, scope.user_id, scope.agent_id, scope.session_id
+    )
+
+
 class Ingestor:
     def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
         self._uow = uow
@@ -106,6 +111,7 @@ class Ingestor:
             [key_text(p.message.speaker, p.message.content) for p in fresh]
         )
         with self._uow(scope.tenant_id) as uow:
+            uow.lock(session_lock(scope))  # writers of one session queue here (replicas)
             known.update(uow.units.by_dedupe_keys([p.key for p in fresh]))  # lost a race?
             keep = [i for i, p in enumerate(fresh) if p.key not in known]
             created = self._write_turns(uow, scope, cmd, [fresh[i] for i in keep], vectors[keep])

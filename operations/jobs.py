@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from memsvc.stores.uow import UnitOfWorkFactory
-
 from memsvc.domain import Scope, ValidationError, new_id
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import Job, JobQueue
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.jobparams import check_params
 
 

@@ -26,12 +26,11 @@ import numpy as np
 from memsvc.operations.editing import index_unit, record
 from memsvc.operations.extract.goals import goal_similarity, goal_terms
 from memsvc.operations.procedure_merge import embedding_text, merge, render, with_feedback
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import ConflictError, Granularity, MemoryUnit, Status, new_id, utcnow
 from memsvc.domain.auth import TenantRef, tenant_id_of
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:  # derive.py builds drafts and hands procedure drafts to this module
     from memsvc.operations.derive import Draft

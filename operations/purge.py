@@ -27,13 +27,11 @@ from memsvc.operations.editing import derived_closure, record
 from memsvc.operations.ingest import key_text, refresh_session
 from memsvc.operations.procedure_writes import embedded_texts
 from memsvc.operations.sentences import embed_key, sentences_of
-from memsvc.stores.maintenance import mark_pending
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, utcnow
 from memsvc.domain.auth import TenantRef
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 from memsvc.settings import PurgeSettings
 
 logger = logging.getLogger(__name__)
@@ -162,7 +160,7 @@ class Purger:
         texts += _texts(u for u in rest.values() if u.granularity is Granularity.SESSION)
         report.recomputed, scrubbed = _recompute(uow, rest, set(doomed), removal)
         report.history_scrubbed += scrubbed
-        mark_pending(uow.session)
+        uow.mark_scrub_pending()
         self._pause("commit")
         return report, texts
 

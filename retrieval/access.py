@@ -9,9 +9,8 @@ import threading
 import time
 from collections import Counter, defaultdict
 
-from memsvc.stores.uow import UnitOfWorkFactory
-
 from memsvc.domain import utcnow
+from memsvc.domain.ports import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from memsvc.stores.uow import UnitOfWork
-
 from memsvc.domain import Granularity
+from memsvc.domain.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

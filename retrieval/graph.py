@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import networkx as nx
 from memsvc.retrieval.hybrid import QueryContext
 from memsvc.retrieval.retrievers import Item, Lists
-from memsvc.stores.units import UnitFilter
 
 from memsvc.domain import Granularity, MemoryUnit
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.text import words
 
 FUZZY = 0.88  # difflib ratio for a misspelt name to still link

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import Granularity, SearchQuery, Status
-from memsvc.domain.ports import VectorFilter, VectorIndex
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import UnitOfWork, VectorFilter, VectorIndex
 
 Ranked = list[tuple[int, float]]  # (unit seq, score), best first
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from memsvc.retrieval.packing import Material
 from memsvc.retrieval.retrievers import Lists
-from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import Granularity, MemoryUnit, SearchQuery, Status
+from memsvc.domain.ports import UnitOfWork
 
 FACTS = 8
 SUMMARIES = 5

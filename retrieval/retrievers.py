@@ -26,9 +26,9 @@ from memsvc.retrieval.hybrid import (
     vector_filter,
     visible_statuses,
 )
-from memsvc.stores.units import UnitFilter
 
 from memsvc.domain import Granularity, MemoryUnit, RetrieverRank, TimeWindow
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.text import words
 
 Item = tuple[int, float, int]  # (turn seq, score, rank)

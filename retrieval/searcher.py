@@ -32,7 +32,6 @@ from memsvc.retrieval.retrievers import (
     topic_lists,
     turn_lists,
 )
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import (
     Granularity,
@@ -43,7 +42,7 @@ from memsvc.domain import (
     TimeWindow,
     utcnow,
 )
-from memsvc.domain.ports import Embeddings, VectorIndex
+from memsvc.domain.ports import Embeddings, UnitOfWorkFactory, VectorIndex
 from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.settings import RetrievalSettings
 

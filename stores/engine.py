@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,42 @@ def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)
 
 
-def make_engine(url: str, *, immediate: bool = False, pool_size: int = 8) -> Engine:
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """Connections per engine (`MEMSVC_POOL_*`): kept open, extra under load, and how long a
+    request waits for one before it fails as unavailable."""
+
+    size: int = 8
+    max_overflow: int = 16
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class HnswOptions:
+    """pgvector's HNSW build and search parameters (`MEMSVC_POSTGRES_*`)."""
+
+    exact_below: int = 20_000  # scopes up to this many vectors are searched exactly
+    m: int = 16
+    ef_construction: int = 64
+    ef_search: int = 100  # at least k (a search asks for up to `retrieval.candidates`)
+    max_scan_tuples: int = 40_000  # how far an iterative scan may walk for a filtered scope
+
+
+def make_engine(url: str, *, immediate: bool = False, pool: PoolOptions | None = None) -> Engine:
     """Create an engine. For SQLite, `immediate=True` makes every transaction take the write
-    lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing on upgrade."""
+    lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing on upgrade.
+    A `postgresql+pgserver:///DIR` URL starts (or joins) the bundled PostgreSQL in DIR."""
+    pool = pool or PoolOptions()
     if not is_sqlite(url):
+        from memsvc.stores.pgserver import resolve  # the `postgres` extra
+
         return create_engine(
-            url, pool_pre_ping=True, pool_size=pool_size, json_serializer=strict_json
+            resolve(url),
+            pool_pre_ping=True,  # a connection dropped by a restart is replaced, not used
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.timeout_s,
+            json_serializer=strict_json,
         )
     database = make_url(url).database
     if database and database != ":memory:":
@@ -37,8 +68,9 @@ def make_engine(url: str, *, immediate: bool = False, pool_size: int = 8) -> Eng
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=pool_size,
-        max_overflow=16,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_s,
         json_serializer=strict_json,
     )
     _configure_sqlite(engine, immediate)

@@ -181,7 +181,7 @@ class FaissVectorIndex:
                 )
             ).all()
         present = set(faiss.vector_to_array(part.index.id_map).tolist())
-        vectors = {int(seq): from_blob(blob) for seq, blob in newer}
+        vectors = {int(seq): from_blob(blob) for seq, blob in newer if blob is not None}
         _remove(part.index, (present - live) | (present & set(vectors)))
         _add(part.index, vectors)
         logger.debug("partition %s caught up: +%d vectors", partition, len(vectors))

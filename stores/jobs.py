@@ -185,6 +185,24 @@ class JobStore:
             claimed = _mark_running(session, job_id, worker)
             return _to_job(session.get_one(JobRow, job_id)) if claimed else None
 
+    def status(self, job_id: str) -> JobStatus | None:
+        """The job's status, or None when it is gone (purged with its scope)."""
+        with self._sessions() as session:
+            value = session.scalar(select(JobRow.status).where(JobRow.id == job_id))
+            return JobStatus(value) if value is not None else None
+
+    def queued(self, older_than: timedelta, limit: int = 500) -> list[str]:
+        """Ids of jobs queued for longer than `older_than`, oldest first (to re-deliver)."""
+        cutoff = utcnow() - older_than
+        with self._sessions() as session:
+            stmt = (
+                select(JobRow.id)
+                .where(JobRow.status == JobStatus.QUEUED.value, JobRow.updated_at < cutoff)
+                .order_by(JobRow.created_at)
+                .limit(limit)
+            )
+            return list(session.scalars(stmt))
+
     def tenants(self) -> list[str]:
         """Every tenant that holds memory units (scheduled jobs run once per tenant)."""
         with self._sessions() as session:

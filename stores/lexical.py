@@ -4,7 +4,6 @@ transaction as the units, with one `part` token per partition for scoped MATCH q
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import Stemmer
 from memsvc.stores.partitions import partition_token
@@ -26,21 +25,9 @@ COMMON = 0.05  # ...a term in more than this share of them (global counts, an up
 _PORTER = Stemmer.Stemmer("porter")
 
 
-class LexicalIndex(Protocol):
-    def put(self, seq: int, partition: str, content: str) -> None: ...
-
-    def put_new(self, items: Sequence[tuple[int, str, str]]) -> None: ...
-
-    def drop(self, seqs: Sequence[int]) -> None: ...
-
-    def search(
-        self, partitions: Sequence[str], query: str, k: int, where: UnitFilter
-    ) -> list[tuple[int, float]]:
-        """Top-k (unit seq, score) by BM25 within the partitions; higher score is better."""
-        ...
-
-
 class SqliteFts:
+    """`LexicalIndex` on SQLite's FTS5."""
+
     def __init__(self, session: Session, tenant: TenantRef, large: int = LARGE) -> None:
         self._session = session
         self._tenant = tenant

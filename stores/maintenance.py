@@ -37,7 +37,8 @@ def scrub_files(engine: Engine) -> bool:
 
     The rewrite (VACUUM) is what removes the last copies: `secure_delete` zeroes a deleted
     row, but when SQLite rebalances a page it leaves the old bytes of the cells it moved in
-    the page's unused gap, so a row moved once and deleted later can still be read there."""
+    the page's unused gap, so a row moved once and deleted later can still be read there.
+    PostgreSQL keeps no side files: only the flag is cleared."""
     if not is_sqlite(engine.url.render_as_string()):
         _clear(engine)
         return True

@@ -1,26 +1,13 @@
-"""Vector partitions: one per (tenant, user, granularity), so a search is scoped before it runs."""
+"""Vector partitions: one per (tenant, user, granularity), so a search is scoped before it runs.
+The keys are domain functions (`memsvc.domain.filters`); the lexical token is the stores'."""
 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote, unquote
 
-from memsvc.domain import Granularity, MemoryUnit
+from memsvc.domain.filters import parse_partition, partition_key, partition_of
 
-
-def partition_key(tenant_id: str, user_id: str | None, granularity: Granularity | str) -> str:
-    parts = (tenant_id, user_id or "", str(granularity))
-    return "/".join(quote(p, safe="") for p in parts)
-
-
-def parse_partition(partition: str) -> tuple[str, str | None, str]:
-    """(tenant_id, user_id or None, granularity) of a partition key."""
-    tenant, user, granularity = (unquote(p) for p in partition.split("/"))
-    return tenant, user or None, granularity
-
-
-def partition_of(unit: MemoryUnit) -> str:
-    return partition_key(unit.scope.tenant_id, unit.scope.user_id, unit.granularity)
+__all__ = ["parse_partition", "partition_key", "partition_of", "partition_token"]
 
 
 def partition_token(partition: str) -> str:

@@ -122,7 +122,9 @@ class UnitVectorRow(Base):
     # The partition version that wrote this vector: lets an index catch up incrementally.
     version: Mapped[int] = mapped_column(BigInteger)
     model: Mapped[str] = mapped_column(String(128))
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # SQLite: float32 bytes (FAISS reads them). PostgreSQL keeps NULL here and the vector in
+    # the pgvector column `embedding` that migration 0005 adds (stores/pgvector.py maps it).
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_vectors_partition", "partition", "version"),)
 

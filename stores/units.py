@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, TypeVarTuple
 
@@ -15,7 +14,6 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, upda
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from memsvc.domain import (
-    Granularity,
     MemoryUnit,
     NotFoundError,
     Page,
@@ -23,26 +21,14 @@ from memsvc.domain import (
     ValidationError,
 )
 from memsvc.domain.auth import TenantRef, as_tenancy
+from memsvc.domain.filters import UnitFilter
+
+__all__ = ["UnitFilter", "UnitRepository", "apply_filter", "confine"]
 
 CHUNK = 500
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
-
-
-@dataclass(frozen=True, slots=True)
-class UnitFilter:
-    """Which units of the tenant a read covers; None means no constraint on that field."""
-
-    user_id: str | None = None
-    agent_id: str | None = None
-    session_id: str | None = None
-    granularities: Collection[Granularity] | None = None
-    statuses: Collection[Status] | None = (Status.ACTIVE,)
-    occurred_from: datetime | None = None
-    occurred_to: datetime | None = None
-    valid_at: datetime | None = None
-    actor: str | None = None  # the API key that wrote the unit
 
 
 _ANY = UnitFilter(statuses=None)

@@ -1,4 +1,6 @@
-"""Unit of work: one transaction over the repositories of one tenant.
+"""Unit of work: one transaction over the repositories of one tenant (`UnitOfWork` in
+`memsvc.domain.ports`). The repositories are the same SQL on both dialects; the lexical index,
+the vector rows and the write lock come from the `Backend` that `bootstrap` chose.
 
 Only services commit. Leaving the `with` block without `commit()` rolls everything back.
 After a commit the vector index takes in the vector changes of the transaction.
@@ -6,24 +8,27 @@ After a commit the vector index takes in the vector changes of the transaction.
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
+from memsvc.stores.backend import Backend
 from memsvc.stores.history import HistoryRepository
 from memsvc.stores.jobs import JobRepository
-from memsvc.stores.lexical import LexicalIndex, SqliteFts
+from memsvc.stores.maintenance import mark_pending
 from memsvc.stores.scopes import ScopeRepository
 from memsvc.stores.units import UnitRepository
 from memsvc.stores.vectors import VectorStore
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memsvc.domain import UnavailableError
 from memsvc.domain.auth import TenantRef, as_tenancy
-from memsvc.domain.ports import VectorIndex
+from memsvc.domain.errors import TransientError
+from memsvc.domain.ports import LexicalIndex, VectorIndex
 
 
-class UnitOfWork:
+class SqlUnitOfWork:
     units: UnitRepository
     history: HistoryRepository
     jobs: JobRepository
@@ -33,7 +38,12 @@ class UnitOfWork:
     session: Session
 
     def __init__(
-        self, sessions: sessionmaker[Session], tenant: TenantRef, index: VectorIndex, model: str
+        self,
+        sessions: sessionmaker[Session],
+        tenant: TenantRef,
+        index: VectorIndex,
+        model: str,
+        backend: Backend,
     ) -> None:
         self.tenancy = as_tenancy(tenant)
         if not self.tenancy.tenant_id:
@@ -42,15 +52,16 @@ class UnitOfWork:
         self._sessions = sessions
         self._index = index
         self._model = model
+        self._backend = backend
         self._committed = False
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
-        self.units = UnitRepository(self.session, self.tenancy)
+        self.units = self._backend.units(self.session, self.tenancy)
         self.history = HistoryRepository(self.session, self.tenant_id)
         self.jobs = JobRepository(self.session, self.tenancy)
-        self.vectors = VectorStore(self.session, self.tenant_id, self._model)
-        self.lexical = SqliteFts(self.session, self.tenancy)
+        self.vectors = self._backend.vectors(self.session, self.tenant_id, self._model)
+        self.lexical = self._backend.lexical(self.session, self.tenancy)
         self.scopes = ScopeRepository(self.session, self.tenancy)
         return self
 
@@ -66,6 +77,12 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+    def lock(self, key: str) -> None:
+        self._backend.lock(self.session, key)
+
+    def mark_scrub_pending(self) -> None:
+        mark_pending(self.session)
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -73,21 +90,33 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if not self._committed:
-            self.session.rollback()
+            with contextlib.suppress(DBAPIError):  # a dropped connection has nothing to undo
+                self.session.rollback()
         self.session.close()
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise TransientError(f"the database connection dropped: {exc.orig}") from exc
 
 
-class UnitOfWorkFactory:
-    """Makes units of work: writes on an engine that locks at BEGIN, reads on a plain one."""
+class SqlUnitOfWorkFactory:
+    """Makes units of work: writes on the write engine (on SQLite it locks at BEGIN), reads
+    on the read engine."""
 
-    def __init__(self, write: Engine, read: Engine, index: VectorIndex, model: str) -> None:
+    def __init__(
+        self, write: Engine, read: Engine, index: VectorIndex, model: str, backend: Backend
+    ) -> None:
         self._write = sessionmaker(write, expire_on_commit=False)
         self._read = sessionmaker(read, expire_on_commit=False)
         self.index = index
         self._model = model
+        self._backend = backend
 
-    def __call__(self, tenant: TenantRef, *, write: bool = True) -> UnitOfWork:
+    def __call__(self, tenant: TenantRef, *, write: bool = True) -> SqlUnitOfWork:
         """A unit of work confined to `tenant` (a tenant id, or a tenancy narrowed to a user
         or agent)."""
         sessions = self._write if write else self._read
-        return UnitOfWork(sessions, tenant, self.index, self._model)
+        return SqlUnitOfWork(sessions, tenant, self.index, self._model, self._backend)
+
+
+# The names the rest of the stores (and tests) knew them by.
+UnitOfWork = SqlUnitOfWork
+UnitOfWorkFactory = SqlUnitOfWorkFactory

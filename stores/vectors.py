@@ -1,16 +1,23 @@
-"""Unit vectors in SQL (the source of truth) and the per-partition version counters."""
+"""Unit vectors in SQL (the source of truth) and the per-partition version counters.
+
+The rows are the same on both dialects except for the vector itself: a float32 blob on SQLite
+(FAISS reads it), a pgvector `vector` on PostgreSQL (searched in place). `VectorStore` writes
+through a `VectorCodec` that names the column and converts values."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from memsvc.stores.partitions import parse_partition, partition_key
 from memsvc.stores.tables import UnitRow, UnitVectorRow, VectorPartitionRow
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from memsvc.domain.ports import VectorChanges
+from memsvc.domain.vectors import VectorChanges
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -21,27 +28,50 @@ def from_blob(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
 
 
+@dataclass(frozen=True, slots=True)
+class VectorCodec:
+    """Where a dialect keeps a unit's vector and how values go in and come out."""
+
+    column: ColumnElement[Any]  # a table's column
+    encode: Callable[[np.ndarray], Any]
+    decode: Callable[[Any], np.ndarray]
+    upsert: Callable[..., Any] = sqlite_insert  # the dialect's INSERT ... ON CONFLICT
+
+
+BLOB = VectorCodec(UnitVectorRow.__table__.c.vector, to_blob, from_blob)
+
+
 class VectorStore:
     """Writes vectors inside the unit of work and records what changed per partition, so the
     vector index can take the changes in after the commit."""
 
-    def __init__(self, session: Session, tenant_id: str, model: str) -> None:
+    def __init__(
+        self, session: Session, tenant_id: str, model: str, codec: VectorCodec = BLOB
+    ) -> None:
         self._session = session
         self._tenant_id = tenant_id
         self._model = model
+        self._codec = codec
+        self._table = codec.column.table
         self._changes: dict[str, VectorChanges] = {}
 
     def put(self, seq: int, partition: str, vector: np.ndarray) -> None:
         """Store (or replace) the vector of unit `seq` in `partition`."""
         change = self._change(partition)
-        row = self._session.get(UnitVectorRow, seq)
-        if row is None:
-            row = UnitVectorRow(seq=seq, partition=partition)
-            self._session.add(row)
-        elif row.partition != partition:
-            self._change(row.partition).removals.add(seq)
-        row.partition, row.version = partition, change.version
-        row.model, row.vector = self._model, to_blob(vector)
+        c = self._table.c
+        old = self._session.scalar(select(c.partition).where(c.seq == seq))
+        values = {
+            "partition": partition,
+            "version": change.version,
+            "model": self._model,
+            self._codec.column.name: self._codec.encode(vector),
+        }
+        if old is None:
+            self._session.execute(insert(self._table).values(seq=seq, **values))
+        else:
+            if old != partition:
+                self._change(old).removals.add(seq)
+            self._session.execute(update(self._table).where(c.seq == seq).values(**values))
         change.upserts[seq] = np.asarray(vector, dtype=np.float32)
         change.removals.discard(seq)
 
@@ -58,30 +88,36 @@ class VectorStore:
                     "partition": partition,
                     "version": change.version,
                     "model": self._model,
-                    "vector": to_blob(vector),
+                    self._codec.column.name: self._codec.encode(vector),
                 }
             )
         if rows:
-            self._session.execute(insert(UnitVectorRow), rows)
+            self._session.execute(insert(self._table), rows)
 
     def drop(self, seqs: Iterable[int]) -> None:
-        for seq in seqs:
-            row = self._session.get(UnitVectorRow, seq)
-            if row is None:
-                continue
-            change = self._change(row.partition)
-            change.removals.add(seq)
-            change.upserts.pop(seq, None)
-            self._session.delete(row)
+        c = self._table.c
+        wanted = list(seqs)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found = self._session.execute(select(c.seq, c.partition).where(c.seq.in_(chunk)))
+            gone = []
+            for seq, partition in found:
+                change = self._change(partition)
+                change.removals.add(int(seq))
+                change.upserts.pop(int(seq), None)
+                gone.append(int(seq))
+            if gone:
+                self._session.execute(delete(self._table).where(c.seq.in_(gone)))
 
     def get(self, seqs: Iterable[int]) -> dict[int, np.ndarray]:
         """Vectors of the tenant's units `seqs` (others' seqs read nothing)."""
+        c = self._table.c
         rows = self._session.execute(
-            select(UnitVectorRow.seq, UnitVectorRow.vector)
-            .join(UnitRow, UnitRow.seq == UnitVectorRow.seq)
-            .where(UnitRow.tenant_id == self._tenant_id, UnitVectorRow.seq.in_(list(seqs)))
+            select(c.seq, self._codec.column)
+            .join(UnitRow, UnitRow.seq == c.seq)
+            .where(UnitRow.tenant_id == self._tenant_id, c.seq.in_(list(seqs)))
         )
-        return {int(s): from_blob(v) for s, v in rows}
+        return {int(s): self._codec.decode(v) for s, v in rows}
 
     def partitions(self, user_id: str | None, granularity: str) -> list[str]:
         """The partitions a search over `granularity` covers: the user's, or (no user given)
@@ -123,23 +159,18 @@ class VectorStore:
         return self._changes[partition]
 
     def _bump(self, partition: str) -> int:
-        version = self._session.scalar(
-            update(VectorPartitionRow)
-            .where(VectorPartitionRow.partition == partition)
-            .values(version=VectorPartitionRow.version + 1)
-            .returning(VectorPartitionRow.version)
-        )
-        if version is not None:
-            return int(version)
+        """Add one to the partition's version, creating it at 1: one statement, so two
+        writers of a new partition (API replicas) cannot both insert it."""
         _, user_id, granularity = parse_partition(partition)
-        self._session.add(
-            VectorPartitionRow(
-                partition=partition,
-                tenant_id=self._tenant_id,
-                user_id=user_id,
-                granularity=granularity,
-                version=1,
-            )
+        stmt = self._codec.upsert(VectorPartitionRow).values(
+            partition=partition,
+            tenant_id=self._tenant_id,
+            user_id=user_id,
+            granularity=granularity,
+            version=1,
         )
-        self._session.flush()
-        return 1
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[VectorPartitionRow.partition],
+            set_={"version": VectorPartitionRow.version + 1},
+        ).returning(VectorPartitionRow.version)
+        return int(self._session.scalar(stmt) or 1)

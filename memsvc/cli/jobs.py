@@ -75,7 +75,7 @@ def run(
         scope = Scope(container.settings.default_tenant, user, agent, session)
         with _errors():
             job = container.service.create_job(scope, kind, _params(param or []), dry_run)
-        claimed = container.runner.store.claim_job(job.id, container.runner.worker_id)
+        claimed = container.runner.claim(job.id)
         worker = threading.Thread(target=container.runner.execute, args=(claimed,), daemon=True)
         if claimed is not None:
             worker.start()

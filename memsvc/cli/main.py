@@ -15,6 +15,7 @@ from rich.table import Table
 
 from memsvc.cli.jobs import jobs_app
 from memsvc.cli.jobs import stats as stats_command
+from memsvc.cli.worker import PostgresOption, pgserver_url, worker
 from memsvc.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: the CLI starts without loading the stores
@@ -25,6 +26,7 @@ keys_app = typer.Typer(help="Manage API keys (each bound to one tenant).", no_ar
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 app.command("stats")(stats_command)
+app.command("worker")(worker)
 console = Console()
 
 DbOption = Annotated[
@@ -52,6 +54,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     db: DbOption = None,
+    postgres: PostgresOption = None,
 ) -> None:
     """Serve the REST API (docs at /docs, memory inspector at /ui, metrics at /metrics)."""
     import uvicorn
@@ -60,7 +63,7 @@ def serve(
     from memsvc.bootstrap import build
     from memsvc.logs import configure as configure_logs
 
-    settings = _settings(db)
+    settings = _settings(pgserver_url(postgres) if postgres is not None else db)
     host, port = host or settings.host, port or settings.port
     configure_logs(settings.log_level, settings.log_format)
     container = build(settings)

@@ -9,12 +9,18 @@
      │    └── ForbiddenError    a valid key without the role for the action (403)
      ├── RateLimitedError       the key sent more requests than its rate allows (429)
      └── UnavailableError       a dependency (database, index, model, LLM) failed (503)
+          └── TransientError    the database connection dropped: an idempotent read may retry
 
 Stores translate driver errors into these (`raise NotFoundError(...) from exc`), so no
 SQLAlchemy or httpx exception crosses a layer boundary.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class MemsvcError(Exception):
@@ -64,6 +70,21 @@ class RateLimitedError(MemsvcError):
 
 class UnavailableError(MemsvcError):
     status_code = 503
+
+
+class TransientError(UnavailableError):
+    """A connection to the database was lost mid-request (a restart, a failover)."""
+
+
+def retrying(retries: int, read: Callable[[], T]) -> T:
+    """Run an idempotent read, again up to `retries` times if its connection dropped."""
+    for attempt in range(retries + 1):
+        try:
+            return read()
+        except TransientError:
+            if attempt == retries:
+                raise
+    raise AssertionError("unreachable")
 
 
 ERRORS_BY_STATUS: dict[int, type[MemsvcError]] = {

@@ -3,6 +3,7 @@ status, progress and counts, run by a queue and safe to run twice."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,8 +50,37 @@ class JobQueue(Protocol):
     """Where queued jobs go to be run. In-process threads for the embedded store; procrastinate
     workers with PostgreSQL. Job code never knows which."""
 
+    stopping: threading.Event  # set when the queue stops: running jobs give their job back
+    worker_id: str  # who holds the jobs this queue runs
+
     def submit(self, job_id: str) -> None:
         """A job row was committed with status queued: run it (now or soon)."""
+        ...
+
+    def start(self) -> None:
+        """Run queued jobs in this process too, in the background."""
+        ...
+
+    def stop(self, timeout: float = 30.0) -> None: ...
+
+    def work(self, concurrency: int) -> None:
+        """Run jobs in the foreground until SIGINT or SIGTERM (`memsvc worker`)."""
+        ...
+
+    def run_pending(self) -> int:
+        """Run queued jobs here until none is left (CLI, tests); returns how many ran."""
+        ...
+
+    def claim(self, job_id: str) -> Job | None:
+        """Take one queued job to run here (a foreground `memsvc jobs run`), or None."""
+        ...
+
+    def execute(self, job: Job) -> None:
+        """Run a claimed job to its end and record the outcome."""
+        ...
+
+    def tenants(self) -> list[str]:
+        """Every tenant that holds memory (scheduled jobs run once per tenant)."""
         ...
 
 

@@ -18,12 +18,11 @@ from memsvc.operations.lifecycle.revert import Reverter, RevertResult
 from memsvc.operations.lifecycle.stats import Health, HealthStats
 from memsvc.operations.lifecycle.triggers import Scheduler, ThresholdTrigger
 from memsvc.operations.purge import Purger
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Scope
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.jobs import Job, JobHandler
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.ports import Embeddings, UnitOfWorkFactory
 from memsvc.llm import LLM, build_llm
 from memsvc.settings import LifecycleSettings, LLMSettings
 

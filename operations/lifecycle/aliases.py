@@ -14,9 +14,9 @@ from typing import Any
 from memsvc.operations.derive import norm
 from memsvc.operations.editing import record
 from memsvc.operations.lifecycle.common import touch
-from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import MemoryUnit, Status
+from memsvc.domain.ports import UnitOfWork
 
 REASON = "consolidate"
 UNTYPED = "other"

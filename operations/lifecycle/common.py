@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import numpy as np
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, ValidationError, utcnow
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.domain.ports import UnitOfWork
 from memsvc.jobparams import MAX_PAUSE_S
 
 T = TypeVar("T")

@@ -34,13 +34,11 @@ from memsvc.operations.lifecycle.summarise import (
     sentences_of,
 )
 from memsvc.operations.lifecycle.topics import TopicWriter
-from memsvc.stores.partitions import partition_of
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit
+from memsvc.domain.filters import UnitFilter, partition_of
 from memsvc.domain.jobs import Job, JobContext
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.ports import Embeddings, UnitOfWorkFactory
 from memsvc.domain.units import content_hash
 from memsvc.llm import LLM, LLMError
 from memsvc.settings import LifecycleSettings

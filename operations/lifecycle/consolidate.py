@@ -37,10 +37,10 @@ from memsvc.operations.lifecycle.common import (
     touch,
 )
 from memsvc.operations.lifecycle.similarity import MergeRule, duplicate_pairs, star_groups
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.domain.ports import UnitOfWork, UnitOfWorkFactory
 from memsvc.settings import LifecycleSettings
 
 logger = logging.getLogger(__name__)

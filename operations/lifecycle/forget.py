@@ -25,11 +25,11 @@ import pydantic
 from memsvc.operations.editing import record
 from memsvc.operations.lifecycle.common import JobParams, Progress, batches, touch
 from memsvc.operations.purge import Purger, Removal
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import Granularity, MemoryUnit, Scope, Status, ValidationError
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job, JobContext
+from memsvc.domain.ports import UnitOfWork, UnitOfWorkFactory
 from memsvc.settings import LifecycleSettings, RetentionPolicy
 
 REASON = "forget"

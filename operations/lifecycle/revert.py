@@ -19,8 +19,6 @@ from typing import Any
 import numpy as np
 from memsvc.operations.editing import index_unit, record, unindex
 from memsvc.operations.ingest import refresh_session
-from memsvc.stores.partitions import partition_of
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import (
     ConflictError,
@@ -31,8 +29,9 @@ from memsvc.domain import (
     utcnow,
 )
 from memsvc.domain.auth import TenantRef
+from memsvc.domain.filters import partition_of
 from memsvc.domain.jobs import FINISHED, Job
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 
 REVERTIBLE = frozenset({"consolidate", "compress", "forget"})
 SHOWN = 5  # unit ids named in a conflict message

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from memsvc.operations.lifecycle.common import by_owner, scope_filter, stored_vectors
 from memsvc.operations.lifecycle.consolidate import merge_rule
 from memsvc.operations.lifecycle.similarity import duplicate_pairs
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 
 from memsvc.domain import KIND_OF, Granularity, Scope, Status
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import Job
+from memsvc.domain.ports import UnitOfWork, UnitOfWorkFactory
 from memsvc.settings import LifecycleSettings
 
 MAX_FACTS = 5000  # per user scope for the duplicate rate (pairs are quadratic); then sampled

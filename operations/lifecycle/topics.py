@@ -37,7 +37,6 @@ from memsvc.operations.lifecycle.summarise import (
     mentions,
     sentences_of,
 )
-from memsvc.stores.uow import UnitOfWork, UnitOfWorkFactory
 from sklearn.cluster import AgglomerativeClustering
 
 from memsvc.domain import (
@@ -50,7 +49,7 @@ from memsvc.domain import (
     new_id,
 )
 from memsvc.domain.jobs import Job
-from memsvc.domain.ports import Embeddings
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory
 from memsvc.domain.text import content_words
 from memsvc.domain.units import content_hash
 from memsvc.settings import LifecycleSettings

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from memsvc.operations.jobs import JobService
-from memsvc.stores.units import UnitFilter
-from memsvc.stores.uow import UnitOfWorkFactory
 
 from memsvc.domain import Granularity, Scope, utcnow
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.jobs import FINISHED, Job
+from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.settings import LifecycleSettings
 
 logger = logging.getLogger(__name__)

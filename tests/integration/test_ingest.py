@@ -76,3 +76,19 @@ def test_search_explains_each_hit(service: MemoryService) -> None:
     assert {"turn.dense", "turn.lexical"} <= names
     assert all(v.rank >= 1 for v in hits[0].retrievers)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_a_large_batch_is_stored_whole_and_found(service: MemoryService) -> None:
+    """A batch big enough for the bulk path (COPY on PostgreSQL) keeps order, positions,
+    vectors and lexical entries."""
+    messages = [
+        Message(role="user", content=f"Reminder {i}: water plant number {i}.") for i in range(120)
+    ]
+    messages.append(Message(role="user", content="The violin lesson moved to Thursday."))
+    result = service.add(AddCommand(Scope("t", "u", None, "big"), messages, extract="off"))
+    assert result.created == 121
+    query = ListQuery(Scope("t"), granularities=(Granularity.TURN,), limit=200)
+    turns = service.list(query).items
+    assert sorted(t.attributes["position"] for t in turns) == list(range(121))
+    hits = service.search(SearchQuery(Scope("t", "u"), "when is the violin lesson", k=3)).hits
+    assert hits and "violin" in hits[0].unit.content

@@ -31,8 +31,8 @@ HIKING = "hiked the mountain trail with boots backpack map and water to the summ
 
 
 @pytest.fixture
-def mem(tmp_path: Path) -> Iterator[Memory]:
-    with open_memory(tmp_path) as memory:
+def mem(tmp_path: Path, database_url: str | None) -> Iterator[Memory]:
+    with open_memory(tmp_path, database_url=database_url) as memory:
         yield memory
 
 

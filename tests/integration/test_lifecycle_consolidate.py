@@ -24,8 +24,8 @@ LOOSE = {"merge_similarity": 0.6}
 
 
 @pytest.fixture
-def mem(tmp_path: Path) -> Iterator[Memory]:
-    with open_memory(tmp_path) as memory:
+def mem(tmp_path: Path, database_url: str | None) -> Iterator[Memory]:
+    with open_memory(tmp_path, database_url=database_url) as memory:
         yield memory
 
 

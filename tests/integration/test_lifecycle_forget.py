@@ -30,8 +30,8 @@ POLICY = {"base_days": 10, "importance_gain": 1.0, "access_gain": 1.0, "archive_
 
 
 @pytest.fixture
-def mem(tmp_path: Path) -> Iterator[Memory]:
-    with open_memory(tmp_path) as memory:
+def mem(tmp_path: Path, database_url: str | None) -> Iterator[Memory]:
+    with open_memory(tmp_path, database_url=database_url) as memory:
         yield memory
 
 
