@@ -4,7 +4,7 @@ reaches nothing else: authentication, readiness, jobs and graph reads all go thr
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,6 +30,7 @@ from memsvc.domain.jobs import Job
 from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.domain.queries import SourceFilter
 from memsvc.domain.scopes import ScopeSummary
+from memsvc.domain.transfer import ExportSummary, ImportReport, TransferItem
 from memsvc.operations.auth import Authenticator
 from memsvc.operations.editing import DeleteResult, Editor
 from memsvc.operations.extraction import Extraction
@@ -38,6 +39,7 @@ from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
 from memsvc.operations.purge import Purger, PurgeReport
+from memsvc.operations.transfer import ImportCommand, Transfer
 from memsvc.retrieval.searcher import Searcher
 from memsvc.stores.units import UnitFilter
 from memsvc.stores.uow import UnitOfWorkFactory
@@ -59,6 +61,7 @@ class ServiceParts:
     purger: Purger
     auth: Authenticator
     readiness: Callable[[], dict[str, str]]
+    transfer: Transfer
     # Hears how many units each add created (the store keeps its planner statistics).
     after_write: Callable[[int], None] | None = None
     probe: Probe = NULL_PROBE  # times each add (metrics, traces)
@@ -246,6 +249,20 @@ class MemoryService:
         actor: str | None,
     ) -> MemoryUnit:
         return self._p.graph.record_outcome(tenant, procedure_id, outcome, notes, actor)
+
+    # -- moving memory between deployments --------------------------------------------------
+    def export(
+        self, tenant: TenantRef, scope: Scope
+    ) -> tuple[ExportSummary, Iterator[TransferItem]]:
+        """What an export of `scope` holds, and its units (any status, oldest first) with
+        their idempotency keys and history, read a page at a time as the iterator is used."""
+        transfer = self._p.transfer
+        return transfer.summary(tenant, scope), transfer.export(tenant, scope)
+
+    def import_(self, cmd: ImportCommand) -> ImportReport:
+        """Import units into `cmd.tenant`: all checked first, then written in batches,
+        skipping those present (by id), so an import run again continues where it stopped."""
+        return self._p.transfer.import_(cmd)
 
     # -- access and operations --------------------------------------------------------------
     def authenticate(self, raw_key: str | None) -> Principal:
