@@ -38,8 +38,8 @@ def _read(path: Path) -> Iterator[str]:
 
 
 def chunks(lines: LineSource, fmt: ImportFormat, limit: int) -> Iterator[bytes]:
-    """Request bodies of at most `limit` bytes (a single larger item goes alone): export
-    lines after the header line, which heads every part; or mem0 items as
+    """Request bodies of at most `limit` bytes (a single larger item goes alone), at least
+    one: export lines after the header line, which heads every part; or mem0 items as
     `{"results": [...]}`."""
     if fmt == "mem0":
         from memsvc.transfer_handlers import mem0_records
@@ -57,12 +57,12 @@ def _packed(
     items: Iterable[bytes], head: bytes, sep: bytes, tail: bytes, limit: int
 ) -> Iterator[bytes]:
     part: list[bytes] = []
-    size = len(head) + len(tail)
+    size, sent = len(head) + len(tail), False
     for item in items:
         if part and size + len(sep) + len(item) > limit:
             yield head + sep.join(part) + tail
-            part, size = [], len(head) + len(tail)
+            part, size, sent = [], len(head) + len(tail), True
         part.append(item)
         size += len(item) + len(sep)
-    if part:
+    if part or not sent:  # an empty input is still one request (the server checks the role)
         yield head + sep.join(part) + tail

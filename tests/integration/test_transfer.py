@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from memsvc.operations.transfer import ImportCommand, Transfer
 
 from memsvc import ConflictError, ForbiddenError, Memory, ValidationError
+from memsvc.bootstrap import build
 from memsvc.compat.mem0 import Memory as Mem0Memory
 from memsvc.domain.auth import Principal
-from memsvc.bootstrap import build
-from memsvc.operations.transfer import ImportCommand, Transfer
 from memsvc.transfer_handlers import import_ as import_handler
 from memsvc.transfer_handlers import memsvc_items
 from tests.conftest import make_settings
@@ -58,7 +58,9 @@ def populate(memory: Memory) -> None:
     )
     memory.add([{"role": "user", "content": "Bob likes chess."}], user_id="bob", session_id="b1")
     memory.add(
-        [{"role": "user", "content": "The build runs on Fridays."}], agent_id="ci-bot", session_id="c"
+        [{"role": "user", "content": "The build runs on Fridays."}],
+        agent_id="ci-bot",
+        session_id="c",
     )
     turn = memory.list(user_id="alice", granularities=["turn"], limit=1).items[0]
     memory.update(turn.id, importance=0.9, pinned=True, reason="important")
@@ -116,9 +118,7 @@ def test_round_trip_keeps_every_unit_its_history_and_its_search_results(
     exported = lines_of(source, user_id="alice")
     header, records = exported[0], exported[1:]
     granularities = {r["unit"]["granularity"] for r in records}
-    assert granularities == {
-        "turn", "session", "topic", "fact", "entity", "relation", "procedure"
-    }
+    assert granularities == {"turn", "session", "topic", "fact", "entity", "relation", "procedure"}
     assert {r["unit"]["status"] for r in records} >= {"active", "deleted"}
     assert header["counts"] == {
         "units": len(records),
@@ -350,7 +350,10 @@ def test_a_mem0_export_becomes_facts_with_import_provenance(tmp_path: Path) -> N
             "import/mem0",
         )
         assert cricket.attributes["metadata"] == {"category": "hobbies"}
-        assert cricket.attributes["mem0"] == {"hash": "285d07801ae42054732314853e9eadd7", "role": "user"}
+        assert cricket.attributes["mem0"] == {
+            "hash": "285d07801ae42054732314853e9eadd7",
+            "role": "user",
+        }
         assert cricket.created_at == datetime(2024, 7, 26, 17, 29, 36, 630547, tzinfo=UTC)
         peanuts = memory.get("b4a45ed0-1111-4222-8333-444455556666")
         assert (peanuts.agent_id, peanuts.session_id) == ("diet-bot", "trip-1")
