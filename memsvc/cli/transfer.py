@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from memsvc.settings import Settings
+from memsvc.transfer_io import ImportFormat
 
 if TYPE_CHECKING:
     from memsvc.client import Memory, MemoryClient
@@ -126,7 +127,7 @@ def import_(
     with _sdk(db, tenant, url, api_key) as sdk, _bar("importing") as bar:
         task = bar.add_task("units", total=_total(file, source))
         step: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
-        fmt = "mem0" if source == "mem0" else "memsvc"
+        fmt: ImportFormat = "mem0" if source == "mem0" else "memsvc"
         result = sdk.import_(file, format=fmt, progress=step)
     console.print(
         f"read {result.read}: {result.created} imported, {result.skipped} present already "
