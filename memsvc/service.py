@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from memsvc.checks import InputChecks
@@ -24,6 +24,7 @@ from memsvc.domain import (
     SearchResult,
     Status,
     UpdateCommand,
+    ValidationError,
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
 from memsvc.domain.jobs import Job
@@ -262,7 +263,19 @@ class MemoryService:
     def import_(self, cmd: ImportCommand) -> ImportReport:
         """Import units into `cmd.tenant`: all checked first, then written in batches,
         skipping those present (by id), so an import run again continues where it stopped."""
-        return self._p.transfer.import_(cmd)
+        most, source = self._check.limits.max_content_chars, cmd.items
+
+        def checked() -> Iterator[TransferItem]:
+            for item in source():
+                if len(item.unit.content) > most:
+                    raise ValidationError(
+                        f"{item.where}: content is longer than {most} characters, this "
+                        "deployment's limit (MEMSVC_LIMITS_MAX_CONTENT_CHARS)",
+                        field="content",
+                    )
+                yield item
+
+        return self._p.transfer.import_(replace(cmd, items=checked))
 
     # -- access and operations --------------------------------------------------------------
     def authenticate(self, raw_key: str | None) -> Principal:

@@ -384,3 +384,13 @@ def test_mem0_pages_one_a_line_and_bad_items_say_which(tmp_path: Path) -> None:
             memory.import_([json.dumps([first, {"id": "x", "memory": ""}])], format="mem0")
         with pytest.raises(ValidationError, match="mem0 export is"):
             memory.import_(['{"memories": []}'], format="mem0")
+
+
+def test_a_memory_longer_than_this_deployments_limit_is_refused(
+    source: Memory, tmp_path: Path
+) -> None:
+    exported = list(source.export(user_id="alice", session_id="s1"))
+    with Memory(make_settings(tmp_path / "b", limits={"max_content_chars": 20})) as target:
+        with pytest.raises(ValidationError, match="longer than 20 characters"):
+            target.import_(exported)
+        assert lines_of(target)[0]["counts"]["units"] == 0
