@@ -5,7 +5,7 @@ in-process, or `memsvc.MemoryClient` against a server), and the baselines share 
 embedding module and its content-addressed cache, so every system sees the same vectors.
 
 Modules: `loaders` (LongMemEval, LoCoMo), `runner` (one run end to end), `systems` (memsvc
-via the SDK, baselines), `baselines` (BM25, dense flat, RRF), `metrics` (EVAL_PROTOCOL.md),
+via the SDK, baselines), `baselines` (BM25, dense flat, RRF), `metrics` (docs/evaluation.md),
 `cache` (embedding cache pre-fill, reusable scope databases), `sampling`, `qa` (optional LLM
 reader and judge), `report` / `plots` (JSON, markdown, PNG), `bench`, `load` and
 `load_report` (`memsvc bench load`: concurrent clients against `memsvc serve`), `synthetic`,

@@ -2,7 +2,7 @@
 the routed search with each retriever left out in turn, on one reused scope database. It
 shows what every component earns (issue 5). Writes ablation.json, ablation.md and a PNG.
 
-    python -m memsvc.evals.ablation locomo --data ../shared/data/locomo10.json.gz
+    python -m memsvc.evals.ablation locomo --data locomo10.json
 """
 
 from __future__ import annotations

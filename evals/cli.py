@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +21,10 @@ from memsvc.evals.metrics import DEFAULT_KS
 from memsvc.settings import BUNDLED_MODEL, Settings
 
 eval_app = typer.Typer(
-    help="Retrieval (and optional QA) evaluation on LongMemEval and LoCoMo, with baselines.",
+    help="Retrieval (and optional QA) evaluation on LongMemEval and LoCoMo, with baselines. "
+    "Datasets: LoCoMo (GitHub snap-research/LoCoMo, data/locomo10.json; CC BY-NC 4.0) and "
+    "LongMemEval (Hugging Face xiaowu0162/longmemeval-cleaned, code GitHub "
+    "xiaowu0162/LongMemEval; MIT). `memsvc eval fetch NAME` downloads one, checked by sha256.",
     no_args_is_help=True,
 )
 
@@ -133,8 +138,19 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
             _check_choice("job", job_kind, ("consolidate", "compress", "forget"))
         _evaluate(kind, **options)
 
-    command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file."
+    command.__doc__ = f"Evaluate memsvc and the baselines on a {kind} file. {ORIGINS[kind]}"
     return command
+
+
+ORIGINS = {
+    "locomo": "LoCoMo (Maharana et al., ACL 2024) is data/locomo10.json of GitHub "
+    "snap-research/LoCoMo, licensed CC BY-NC 4.0 (non-commercial use only); "
+    "`memsvc eval fetch locomo` downloads it.",
+    "longmemeval": "LongMemEval (Wu et al., ICLR 2025; code GitHub xiaowu0162/LongMemEval) is "
+    "on Hugging Face as xiaowu0162/longmemeval-cleaned (longmemeval_s_cleaned.json, "
+    "longmemeval_oracle.json), licensed MIT; `memsvc eval fetch longmemeval-s` (or "
+    "longmemeval-oracle) downloads it. Generated sets (`memsvc eval synth`) use its format.",
+}
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -144,6 +160,54 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 eval_app.command("longmemeval")(_command("longmemeval"))
 eval_app.command("locomo")(_command("locomo"))
+
+
+@eval_app.command("fetch")
+def fetch(
+    name: Annotated[str, typer.Argument(help="locomo, longmemeval-s or longmemeval-oracle")],
+    cache_dir: Annotated[Path, typer.Option(help="Where datasets are kept")] = DEFAULT_CACHE_DIR
+    / "datasets",
+    url: Annotated[
+        str | None, typer.Option(help="Download from here instead (a mirror); still checked")
+    ] = None,
+    sha256: Annotated[
+        str | None, typer.Option(help="Expect this sha256 instead of the pinned one")
+    ] = None,
+) -> None:
+    """Download a public dataset into the cache directory and print its path; it is kept only
+    if its sha256 is the pinned one (see docs/evaluation.md for origins and licenses)."""
+    from memsvc.evals.datasets import DATASETS, FetchError
+    from memsvc.evals.datasets import fetch as download
+
+    dataset = DATASETS.get(name)
+    if dataset is None:
+        raise typer.BadParameter(f"one of {', '.join(DATASETS)}", param_hint="NAME")
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):
+        raise typer.BadParameter("64 hexadecimal digits", param_hint="--sha256")
+    typer.echo(f"{dataset.origin}; license {dataset.license}", err=True)
+    with _download_bar(dataset.name) as step:
+        try:
+            path, downloaded = download(dataset, cache_dir, url=url, sha256=sha256, progress=step)
+        except FetchError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(
+        ("downloaded, sha256 checked: " if downloaded else "cached, sha256 checked: ") + str(path),
+        err=True,
+    )
+    typer.echo(str(path))
+
+
+@contextmanager
+def _download_bar(name: str) -> Iterator[Callable[[int, int | None], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(name), BarColumn(), DownloadColumn(), console=Console(stderr=True)
+    ) as bar:
+        task = bar.add_task(name, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @eval_app.command("synth")

@@ -1,5 +1,5 @@
 """Evidence coverage at a token budget: the share of a question's gold turns that a packed
-context covers (EVAL_PROTOCOL.md, "Generality").
+context covers (docs/evaluation.md).
 
 A gold turn is covered when it is in the context, or when a unit derived from at most
 `MAX_SOURCES` source turns, one of them the gold turn, is. memsvc packs its own context

@@ -1,6 +1,6 @@
 """Speed of the `rules` extractor alone (no store, no embedding) on a dataset's sessions.
 
-    python -m memsvc.evals.extraction_speed --data ../shared/data/locomo10.json.gz
+    python -m memsvc.evals.extraction_speed --data locomo10.json
 
 Each session is one batch, as the write path extracts it, with every speaking role treated as
 a person (LoCoMo's two speakers; LongMemEval's user). Prints turns, seconds, seconds per

@@ -1,6 +1,6 @@
 """Throughput of the lifecycle jobs on the LoCoMo conversations, through the public SDK.
 
-    python -m memsvc.evals.lifecycle_bench --data /work/shared/data/locomo10.json.gz
+    python -m memsvc.evals.lifecycle_bench --data locomo10.json
 
 Each conversation is ingested into its own user scope of a fresh embedded store
 (`memsvc.Memory`, SQLite + FAISS, the configured embedder; `extract="sync"`, so facts,

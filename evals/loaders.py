@@ -2,7 +2,7 @@
 sessions of turns, and questions that point at their haystack and their gold evidence.
 
 Both formats are read from gzip or plain JSON. Scoring rules (which questions count, how
-evidence ids are normalised) follow `EVAL_PROTOCOL.md`.
+evidence ids are normalised) follow docs/evaluation.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Retrieval metrics exactly as `EVAL_PROTOCOL.md` defines them.
+"""Retrieval metrics exactly as docs/evaluation.md defines them.
 
 A system's answer to one question is a ranked list of hits; each hit names its turn (a client
 id, or None for a hit that is not a turn) and its session. Turn metrics use the turn hits in

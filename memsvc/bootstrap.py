@@ -29,6 +29,7 @@ from memsvc.operations.lifecycle import Lifecycle
 from memsvc.operations.procedure_writes import ProcedureWriter
 from memsvc.operations.purge import Purger
 from memsvc.operations.runner import InProcessRunner
+from memsvc.operations.transfer import Transfer
 from memsvc.retrieval.searcher import Searcher
 from memsvc.service import MemoryService, ServiceParts
 from memsvc.settings import Settings
@@ -128,6 +129,7 @@ def build(
         purger=purger,
         auth=Authenticator(keys, settings.default_tenant, _dev_mode(settings, keys)),
         readiness=lambda: {**readiness(read), "embedder": cached.name},
+        transfer=Transfer(uow, cached, after_write=statistics.after_write),
         after_write=lambda created: _after_write(statistics, telemetry, created),
         probe=telemetry,
         read_retries=settings.pool.read_retries,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -20,7 +20,7 @@ import httpx
 import pydantic
 from pydantic import TypeAdapter
 
-from memsvc import handlers, inspection
+from memsvc import handlers, inspection, transfer_handlers
 from memsvc.domain import Scope
 from memsvc.domain.auth import Principal
 from memsvc.domain.errors import ERRORS_BY_STATUS, MemsvcError, UnavailableError, ValidationError
@@ -47,8 +47,10 @@ from memsvc.schemas import (
     UpdateRequest,
 )
 from memsvc.schemas.admin import KeyCreated, KeyOut, KeyRequest, PurgeOut, SourceRequest
+from memsvc.schemas.transfer import ExportParams, ImportResult
 from memsvc.service import MemoryService
 from memsvc.settings import Settings
+from memsvc.transfer_io import NDJSON, ImportFormat, LineSource, chunks, line_source
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -64,6 +66,16 @@ class _Call(Generic[T]):
     local: Local[T]
     body: pydantic.BaseModel | None = None
     params: dict[str, Any] | None = None
+    content: bytes | None = None  # a raw body (an import's lines), sent as NDJSON
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """A GET whose answer is read a line at a time (an export)."""
+
+    path: str
+    params: dict[str, Any]
+    local: Local[Iterator[str]]
 
 
 def _build(model: type[M] | TypeAdapter[M], **fields: Any) -> M:
@@ -84,6 +96,28 @@ class _Api:
 
     def _run(self, call: _Call[T]) -> T:
         raise NotImplementedError
+
+    def _stream(self, call: _Stream) -> Iterator[str]:
+        raise NotImplementedError
+
+    def _run_all(self, calls: Iterable[_Call[ImportResult]], each: _Each) -> ImportResult:
+        """Run calls one after the other (an import sent in parts); their results summed."""
+        results = []
+        for call in calls:
+            results.append(self._run(call))
+            if each is not None:
+                each(results[-1])
+        return _summed(results)
+
+    def _import_calls(
+        self, lines: LineSource, fmt: ImportFormat, progress: _Progress, chunk_bytes: int
+    ) -> tuple[Iterable[_Call[ImportResult]], _Each]:
+        """In-process: one call over the whole input (the service reports each batch)."""
+
+        def local(s: MemoryService, w: Principal) -> ImportResult:
+            return transfer_handlers.import_(s, w, lines, fmt, progress)
+
+        return [_Call("POST", "/v1/import", _IMPORT, local)], None
 
     def add(
         self,
@@ -430,6 +464,47 @@ class _Api:
             )
         )
 
+    # -- export and import (admin keys) -----------------------------------------------------
+    def export(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Iterator[str]:
+        """The export file of a user's, agent's or session's memories (none given: the whole
+        tenant), a line at a time, each ending with a newline: a header, then every memory
+        in any state, oldest first, with provenance, history and idempotency key. Vectors
+        are not exported: an import embeds the text again. Write the lines to a file and
+        give it to `import_` of another deployment."""
+        params = _build(ExportParams, user_id=user_id, agent_id=agent_id, session_id=session_id)
+        return self._stream(
+            _Stream(
+                "/v1/export",
+                params.model_dump(exclude_none=True),
+                lambda s, w: transfer_handlers.export(s, w, params),
+            )
+        )
+
+    def import_(
+        self,
+        source: str | os.PathLike[str] | Sequence[str],
+        *,
+        format: ImportFormat = "memsvc",
+        progress: Callable[[int], None] | None = None,
+        chunk_bytes: int = 3_000_000,
+    ) -> ImportResult:
+        """Import an export file (a path, `.gz` too, or its lines) into this tenant, or
+        with `format="mem0"` a mem0 export (`Memory.get_all()` output) as facts. Every line
+        is checked before anything is written; memories present already (by id) are
+        skipped, so importing again continues an import that stopped. `progress` hears how
+        many memories each step took. Over HTTP the file goes in requests of at most
+        `chunk_bytes` (keep it under the server's body limit), each checked and written
+        on its own."""
+        lines = line_source(source)
+        calls, each = self._import_calls(lines, format, progress, chunk_bytes)
+        return self._run_all(calls, each)
+
     # -- administration (admin keys) --------------------------------------------------------
     def create_key(
         self,
@@ -521,6 +596,32 @@ _KEY = TypeAdapter(KeyOut)
 _KEYS = TypeAdapter(list[KeyOut])
 _KEY_CREATED = TypeAdapter(KeyCreated)
 _PURGE = TypeAdapter(PurgeOut)
+_IMPORT = TypeAdapter(ImportResult)
+_Progress = Callable[[int], None] | None
+_Each = Callable[[ImportResult], None] | None
+
+
+def _summed(results: Sequence[ImportResult]) -> ImportResult:
+    fields = ImportResult.model_fields
+    return ImportResult(**{f: sum(getattr(r, f) for r in results) for f in fields})
+
+
+def _http_import_calls(
+    lines: LineSource, fmt: ImportFormat, progress: _Progress, chunk_bytes: int
+) -> tuple[Iterator[_Call[ImportResult]], _Each]:
+    """The requests of an import over HTTP: the input is checked here first (the same
+    checks the server makes), then sent in parts under `chunk_bytes`."""
+    transfer_handlers.check_input(lines, fmt)
+
+    def remote(s: MemoryService, w: Principal) -> ImportResult:
+        raise NotImplementedError("sent over HTTP")
+
+    calls = (
+        _Call("POST", "/v1/import", _IMPORT, remote, params={"format": fmt}, content=body)
+        for body in chunks(lines, fmt, chunk_bytes)
+    )
+    each = (lambda r: progress(r.read)) if progress is not None else None
+    return calls, each
 
 
 class Memory(_Api):
@@ -555,6 +656,9 @@ class Memory(_Api):
     def _run(self, call: _Call[T]) -> T:
         return call.local(self._container.service, self._principal)
 
+    def _stream(self, call: _Stream) -> Iterator[str]:
+        return call.local(self._container.service, self._principal)
+
     def close(self) -> None:
         self._container.close()
 
@@ -574,7 +678,28 @@ def _request_args(call: _Call[Any]) -> dict[str, Any]:
     if call.body is not None:
         args["content"] = call.body.model_dump_json(exclude_none=True)
         args["headers"] = {"Content-Type": "application/json"}
+    elif call.content is not None:
+        args["content"] = call.content
+        args["headers"] = {"Content-Type": NDJSON}
     return args
+
+
+def _lines_of(response: httpx.Response) -> Iterator[str]:
+    try:
+        for line in response.iter_lines():
+            if line:
+                yield line + "\n"
+    finally:
+        response.close()
+
+
+async def _alines_of(response: httpx.Response) -> AsyncIterator[str]:
+    try:
+        async for line in response.aiter_lines():
+            if line:
+                yield line + "\n"
+    finally:
+        await response.aclose()
 
 
 def _parse(call: _Call[T], response: httpx.Response) -> T:
@@ -615,6 +740,23 @@ class MemoryClient(_Api):
             raise UnavailableError(f"cannot reach memsvc at {self._http.base_url}: {exc}") from exc
         return _parse(call, response)
 
+    def _stream(self, call: _Stream) -> Iterator[str]:
+        request = self._http.build_request("GET", call.path, params=call.params)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise UnavailableError(f"cannot reach memsvc at {self._http.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            response.read()
+            response.close()
+            raise _error(response)
+        return _lines_of(response)
+
+    def _import_calls(
+        self, lines: LineSource, fmt: ImportFormat, progress: _Progress, chunk_bytes: int
+    ) -> tuple[Iterable[_Call[ImportResult]], _Each]:
+        return _http_import_calls(lines, fmt, progress, chunk_bytes)
+
     def close(self) -> None:
         self._http.close()
 
@@ -649,6 +791,39 @@ class AsyncMemoryClient(_Api):
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach memsvc at {self._http.base_url}: {exc}") from exc
         return _parse(call, response)
+
+    def _stream(self, call: _Stream) -> Awaitable[AsyncIterator[str]]:  # type: ignore[override]
+        return self._open_stream(call)
+
+    async def _open_stream(self, call: _Stream) -> AsyncIterator[str]:
+        request = self._http.build_request("GET", call.path, params=call.params)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise UnavailableError(f"cannot reach memsvc at {self._http.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            raise _error(response)
+        return _alines_of(response)
+
+    def _import_calls(
+        self, lines: LineSource, fmt: ImportFormat, progress: _Progress, chunk_bytes: int
+    ) -> tuple[Iterable[_Call[ImportResult]], _Each]:
+        return _http_import_calls(lines, fmt, progress, chunk_bytes)
+
+    def _run_all(  # type: ignore[override]
+        self, calls: Iterable[_Call[ImportResult]], each: _Each
+    ) -> Awaitable[ImportResult]:
+        return self._send_all(calls, each)
+
+    async def _send_all(self, calls: Iterable[_Call[ImportResult]], each: _Each) -> ImportResult:
+        results = []
+        for call in calls:
+            results.append(await self._send(call))
+            if each is not None:
+                each(results[-1])
+        return _summed(results)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -4,8 +4,8 @@ reaches nothing else: authentication, readiness, jobs and graph reads all go thr
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from memsvc.checks import InputChecks
@@ -24,6 +24,7 @@ from memsvc.domain import (
     SearchResult,
     Status,
     UpdateCommand,
+    ValidationError,
 )
 from memsvc.domain.auth import ApiKey, NewKey, Principal, TenantRef
 from memsvc.domain.errors import retrying
@@ -33,6 +34,7 @@ from memsvc.domain.ports import UnitOfWorkFactory
 from memsvc.domain.probe import NULL_PROBE, Probe
 from memsvc.domain.queries import SourceFilter
 from memsvc.domain.scopes import ScopeSummary
+from memsvc.domain.transfer import ExportSummary, ImportReport, TransferItem
 from memsvc.operations.auth import Authenticator
 from memsvc.operations.editing import DeleteResult, Editor
 from memsvc.operations.extraction import Extraction
@@ -41,6 +43,7 @@ from memsvc.operations.ingest import Ingestor
 from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import HealthStats, Lifecycle, RevertResult
 from memsvc.operations.purge import Purger, PurgeReport
+from memsvc.operations.transfer import ImportCommand, Transfer
 from memsvc.retrieval.searcher import Searcher
 
 
@@ -60,6 +63,7 @@ class ServiceParts:
     purger: Purger
     auth: Authenticator
     readiness: Callable[[], dict[str, str]]
+    transfer: Transfer
     # Hears how many units each add created (the store keeps its planner statistics).
     after_write: Callable[[int], None] | None = None
     probe: Probe = NULL_PROBE  # times each add (metrics, traces)
@@ -254,6 +258,32 @@ class MemoryService:
         actor: str | None,
     ) -> MemoryUnit:
         return self._p.graph.record_outcome(tenant, procedure_id, outcome, notes, actor)
+
+    # -- moving memory between deployments --------------------------------------------------
+    def export(
+        self, tenant: TenantRef, scope: Scope
+    ) -> tuple[ExportSummary, Iterator[TransferItem]]:
+        """What an export of `scope` holds, and its units (any status, oldest first) with
+        their idempotency keys and history, read a page at a time as the iterator is used."""
+        transfer = self._p.transfer
+        return transfer.summary(tenant, scope), transfer.export(tenant, scope)
+
+    def import_(self, cmd: ImportCommand) -> ImportReport:
+        """Import units into `cmd.tenant`: all checked first, then written in batches,
+        skipping those present (by id), so an import run again continues where it stopped."""
+        most, source = self._check.limits.max_content_chars, cmd.items
+
+        def checked() -> Iterator[TransferItem]:
+            for item in source():
+                if len(item.unit.content) > most:
+                    raise ValidationError(
+                        f"{item.where}: content is longer than {most} characters, this "
+                        "deployment's limit (MEMSVC_LIMITS_MAX_CONTENT_CHARS)",
+                        field="content",
+                    )
+                yield item
+
+        return self._p.transfer.import_(replace(cmd, items=checked))
 
     # -- access and operations --------------------------------------------------------------
     def authenticate(self, raw_key: str | None) -> Principal:

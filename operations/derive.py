@@ -10,7 +10,6 @@ gets a new value by superseding the old one: the old unit keeps its text and his
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,16 +39,9 @@ from memsvc.domain import (
     utcnow,
 )
 from memsvc.domain.filters import UnitFilter
+from memsvc.domain.keys import derived_key, norm
 from memsvc.domain.ports import Embeddings, UnitOfWork
 from memsvc.domain.units import content_hash
-
-
-def norm(text: str) -> str:
-    return re.sub(r"[^\w]+", " ", text.lower()).strip()
-
-
-def derived_key(scope: Scope, granularity: Granularity, *identity: str) -> str:
-    return content_hash("derived", scope.user_id, scope.agent_id, str(granularity), *identity)
 
 
 @dataclass(slots=True)

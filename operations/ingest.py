@@ -176,12 +176,7 @@ class Ingestor:
 def refresh_session(uow: UnitOfWork, scope: Scope, actor: str | None) -> MemoryUnit:
     """Create or update the session unit of `scope.session_id` from its live turns: sources,
     time span, a text preview, the lexical text of all turns and the mean turn vector."""
-    turns = uow.units.find(
-        UnitFilter(
-            session_id=scope.session_id, user_id=scope.user_id, granularities=[Granularity.TURN]
-        )
-    )
-    turns.sort(key=lambda u: u.attributes.get("position", 0))
+    turns = live_turns(uow, scope)
     key = content_hash("session", scope.user_id, scope.agent_id, scope.session_id)
     session = uow.units.by_dedupe_keys([key]).get(key)
     lines = [key_text(t.attributes.get("speaker"), t.content) for t in turns]
@@ -199,16 +194,41 @@ def refresh_session(uow: UnitOfWork, scope: Scope, actor: str | None) -> MemoryU
         seq = uow.units.add(_fill_session(session, turns, lines, times), dedupe_key=key)
     else:
         seq = uow.units.save(_fill_session(session, turns, lines, times))
+    index_session(uow, seq, session, turns)
+    return session
+
+
+def live_turns(uow: UnitOfWork, scope: Scope) -> list[MemoryUnit]:
+    """The active turns of `scope.session_id` (of `scope.user_id`), in conversation order."""
+    turns = uow.units.find(
+        UnitFilter(
+            session_id=scope.session_id, user_id=scope.user_id, granularities=[Granularity.TURN]
+        )
+    )
+    turns.sort(key=lambda u: u.attributes.get("position", 0))
+    return turns
+
+
+def index_session(
+    uow: UnitOfWork,
+    seq: int,
+    session: MemoryUnit,
+    turns: list[MemoryUnit],
+    summary_vector: np.ndarray | None = None,
+) -> None:
+    """(Re)write a session's index entries from its live turns: the lexical text of all
+    turns, and the mean turn vector (or, for a compressed session, its summary's vector)."""
+    lines = [key_text(t.attributes.get("speaker"), t.content) for t in turns]
     seqs = uow.units.seqs_of([t.id for t in turns])
     vectors = uow.vectors.get(seqs.values())
     if vectors:
         mean = np.mean(np.stack(list(vectors.values())), axis=0)
-        uow.vectors.put(seq, partition_of(session), mean / (np.linalg.norm(mean) or 1.0))
+        vector = summary_vector if summary_vector is not None else mean
+        uow.vectors.put(seq, partition_of(session), vector / (np.linalg.norm(vector) or 1.0))
         uow.lexical.put(seq, partition_of(session), "\n".join(lines))
     else:
         uow.vectors.drop([seq])
         uow.lexical.drop([seq])
-    return session
 
 
 def _fill_session(

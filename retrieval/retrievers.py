@@ -128,7 +128,8 @@ def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> 
     """Key expansion (LongMemEval's K = V + fact): derived units (facts, topics) are more keys
     of the turns they came from. Each turn list (dense, lexical) is re-ranked over the union of
     keys, a turn taking the best score of its own text and of its derived keys; a turn that
-    won through a derived key remembers that key."""
+    won through a derived key remembers that key. A unit with no sources at all (imported
+    from mem0, which keeps no messages) is ranked in the list itself."""
     lists = hybrid_lists(ctx, granularity)
     for pairs in lists.values():
         for rank, (seq, _) in enumerate(pairs, start=1):
@@ -142,6 +143,9 @@ def expansion_lists(ctx: QueryContext, granularity: Granularity, out: Lists) -> 
         via: dict[int, str] = {}
         for seq, score in pairs:
             text, sources = found.get(seq, ("", []))
+            if not sources:  # imported on its own (a mem0 memory): no turn to stand for it
+                best[seq] = max(score, best.get(seq, float("-inf")))
+                continue
             for turn in (turn_seqs[s] for s in sources if s in turn_seqs):
                 if score > best.get(turn, float("-inf")):
                     best[turn], via[turn] = score, text

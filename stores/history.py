@@ -75,6 +75,27 @@ class HistoryRepository:
             )
         return out
 
+    def for_units(self, unit_ids: Collection[str]) -> dict[str, list[HistoryEntry]]:
+        """unit id -> its history entries, oldest first."""
+        out: dict[str, list[HistoryEntry]] = {}
+        rows = sorted(self._rows(unit_ids), key=lambda r: (r.created_at, r.id))
+        for row in rows:
+            out.setdefault(row.unit_id, []).append(_to_entry(row))
+        return out
+
+    def existing_ids(self, entry_ids: Collection[str]) -> set[str]:
+        """Which of these entry ids exist, in any tenant: entry ids are unique in the whole
+        database, so an import cannot reuse them (the answer says nothing beyond whether an
+        id the caller already holds is taken)."""
+        ids, out = list(entry_ids), set[str]()
+        for i in range(0, len(ids), 500):
+            out.update(
+                self._session.scalars(
+                    select(HistoryRow.id).where(HistoryRow.id.in_(ids[i : i + 500]))
+                )
+            )
+        return out
+
     def for_unit(self, unit_id: str) -> list[HistoryEntry]:
         return self._query(HistoryRow.unit_id == unit_id)
 

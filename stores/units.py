@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, TypeVar, TypeVarTuple
 
 from memsvc.stores.mapping import copy_mutable, new_row, row_values, to_unit
-from memsvc.stores.tables import UnitRow, UnitSourceRow
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from memsvc.stores.tables import HistoryRow, UnitRow, UnitSourceRow
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from memsvc.domain import (
@@ -272,6 +272,33 @@ class UnitRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [to_unit(r) for r in self._session.scalars(stmt)]
+
+    def export_page(
+        self, where: UnitFilter, after_seq: int, limit: int
+    ) -> list[tuple[int, MemoryUnit, str | None]]:
+        """(seq, unit, idempotency key) of the matching units after `after_seq`, oldest
+        first: one page of an export (keyset pagination, so pages never overlap or skip)."""
+        stmt = self._filtered(select(UnitRow), where).where(UnitRow.seq > after_seq)
+        rows = self._session.scalars(stmt.order_by(UnitRow.seq).limit(limit))
+        return [(r.seq, to_unit(r), r.dedupe_key) for r in rows]
+
+    def count_history(self, where: UnitFilter) -> int:
+        """History entries of the matching units."""
+        ids = self._filtered(select(UnitRow.id), where).scalar_subquery()
+        stmt = select(func.count()).where(
+            HistoryRow.tenant_id == self.tenant_id, HistoryRow.unit_id.in_(ids)
+        )
+        return int(self._session.scalar(stmt) or 0)
+
+    def taken_ids(self, unit_ids: Iterable[str]) -> set[str]:
+        """Which of these ids belong to units outside this tenancy. Ids are unique in the
+        whole database, so an import cannot reuse them; the answer says nothing beyond
+        whether an id the caller already holds is taken."""
+        out: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(unit_ids))):
+            stmt = select(UnitRow.id).where(UnitRow.id.in_(chunk), ~and_(*self._mine()))
+            out.update(self._session.scalars(stmt))
+        return out
 
     def relations_of(self, entity_id: str, end: str) -> list[MemoryUnit]:
         """Active relations whose `end` ("source_id" or "target_id") is the entity."""

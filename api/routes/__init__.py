@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from memsvc.api.routes import admin, graph, inspect, jobs, memories, ops
+from memsvc.api.routes import admin, graph, inspect, jobs, memories, ops, transfer
 
 from memsvc.schemas import ErrorResponse
 
@@ -19,5 +19,6 @@ ROUTERS: list[APIRouter] = [
     graph.router,
     inspect.router,
     admin.router,
+    transfer.router,
     ops.router,
 ]

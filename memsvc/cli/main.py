@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from memsvc.cli import transfer
 from memsvc.cli.jobs import jobs_app
 from memsvc.cli.jobs import stats as stats_command
 from memsvc.cli.worker import PostgresOption, pgserver_url, worker
@@ -27,6 +28,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 app.command("stats")(stats_command)
 app.command("worker")(worker)
+app.command("export")(transfer.export)
+app.command("import")(transfer.import_)
 console = Console()
 
 DbOption = Annotated[

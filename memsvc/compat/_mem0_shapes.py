@@ -8,7 +8,7 @@ from typing import Any
 
 from memsvc.schemas import HistoryEntry, Hit, Unit
 
-EVENTS = {"create": "ADD", "delete": "DELETE", "purge": "DELETE"}  # any other change: UPDATE
+EVENTS = {"create": "ADD", "import": "ADD", "delete": "DELETE", "purge": "DELETE"}  # else: UPDATE
 
 
 def item(unit: Unit) -> dict[str, Any]:

@@ -252,7 +252,7 @@ class Memory:
             unit = None  # deleted: its history stays readable, the memory does not
         origin = Origin.of(unit, entries, memory_id)
         rows = [history_row(origin, e) for e in entries]
-        if not any(e.operation == "create" for e in entries):
+        if not any(e.operation in ("create", "import") for e in entries):
             # Turns are stored without a history row; their creation is the unit itself.
             rows.insert(0, added_row(origin))
         return rows

@@ -1,4 +1,4 @@
-"""Lifecycle jobs: consolidation, forgetting and compression (DESIGN.md section 4), their
+"""Lifecycle jobs: consolidation, forgetting and compression (docs/architecture.md), their
 revert, memory health statistics and the triggers that queue them.
 
 `Lifecycle` bundles them for the composition root: `handlers` go to the job runner, `revert`

@@ -13,6 +13,7 @@ routes their role does not allow. A route of the schema without a case here fail
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class Call:
     url: str
     params: dict[str, Any] | None = None
     json: Any = None
+    content: str | None = None  # a raw body (an import's JSON lines)
 
 
 Check = Callable[[Any, Theirs], bool]
@@ -259,9 +261,50 @@ CASES: dict[tuple[str, str], Case] = {
         narrowed=REFUSED,
         role="admin",
     ),
+    ("GET", "/v1/export"): Case(
+        lambda t: Call("GET", "/v1/export", params={"user_id": t.user, "session_id": t.session}),
+        outsider=(200, None),  # the caller's own (empty) export: the marker never comes back
+        narrowed=REFUSED,
+        role="admin",
+    ),
+    ("POST", "/v1/import"): Case(
+        lambda t: Call("POST", "/v1/import", content=export_file(t)),
+        # Their memory's id cannot be reused (ids are unique in the database); nothing of
+        # theirs is read or changed. The 409 does tell an admin who holds the id that it is
+        # taken (docs/export-import.md).
+        outsider=(409, lambda b, t: "outside your tenant" in b["error"]["message"]),
+        narrowed=REFUSED,
+        role="admin",
+    ),
     ("GET", "/healthz"): Case(lambda t: Call("GET", "/healthz"), PUBLIC, PUBLIC, None),
     ("GET", "/readyz"): Case(lambda t: Call("GET", "/readyz"), PUBLIC, PUBLIC, None),
 }
+
+
+def export_file(t: Theirs) -> str:
+    """An export file naming the other party's tenant, user, session and memory id."""
+    at = "2024-01-01T00:00:00Z"
+    header = {
+        "format": "memsvc-export",
+        "version": 1,
+        "memsvc": "0.1.0",
+        "exported_at": at,
+        "tenant_id": "beta",
+        "scope": {"user_id": t.user},
+        "embedder": "hash-256",
+        "counts": {"units": 1, "history": 0},
+    }
+    unit = {
+        "id": t.memory,
+        "kind": "episodic",
+        "granularity": "turn",
+        "content": "a note of my own",
+        "user_id": t.user,
+        "session_id": t.session,
+        "created_at": at,
+        "updated_at": at,
+    }
+    return json.dumps(header) + "\n" + json.dumps({"unit": unit}) + "\n"
 
 
 # -- the world: two tenants, two users of acme ---------------------------------------------------
@@ -362,6 +405,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def send(client: httpx.Client, call: Call) -> httpx.Response:
+    if call.content is not None:
+        return client.request(call.method, call.url, params=call.params, content=call.content)
     return client.request(call.method, call.url, params=call.params, json=call.json)
 
 

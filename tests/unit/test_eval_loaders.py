@@ -1,4 +1,4 @@
-"""Loader rules (EVAL_PROTOCOL.md): dates, evidence normalisation, question exclusion, and the
+"""Loader rules (docs/evaluation.md): dates, evidence normalisation, question exclusion, and the
 stratified sampler."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Eval metrics against hand-computed examples (EVAL_PROTOCOL.md rules)."""
+"""Eval metrics against hand-computed examples (docs/evaluation.md rules)."""
 
 from __future__ import annotations
 
