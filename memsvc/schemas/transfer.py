@@ -21,14 +21,14 @@ from memsvc.schemas.types import (
     RequestModel,
     StatusName,
     Time,
-    _no_nul,
+    plain_text,
 )
 
 FORMAT: Literal["memsvc-export"] = "memsvc-export"
 VERSION = 1
 
-UnitId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(_no_nul)]
-Short = Annotated[str, StringConstraints(max_length=64), AfterValidator(_no_nul)]
+UnitId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(plain_text)]
+Short = Annotated[str, StringConstraints(max_length=64), AfterValidator(plain_text)]
 OriginName = Literal["message", "import", "extraction", "consolidation", "compression", "api"]
 
 
