@@ -130,7 +130,7 @@ class ProcrastinateQueue(JobExecutor):
             pass
         finally:
             self._loop = None
-            loop.close()
+            _finish(loop)
 
     async def _work(self, concurrency: int, signals: bool, wait: bool) -> None:
         app = _app(PsycopgConnector(conninfo=self._conninfo), self)
@@ -215,3 +215,19 @@ def ensure_schema(engine: Engine) -> None:
         if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None:
             # One script of many statements, no parameters: straight to the driver.
             conn.connection.cursor().execute(SchemaManager.get_schema())
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Close `loop` as asyncio.run does: the tasks still on it (the connection pool's workers,
+    which its close cancels but cannot wait for once the main task is gone) are cancelled and
+    awaited first, so none is destroyed pending."""
+    try:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from memsvc.stores.lexical import SqliteFts
 from memsvc.stores.partitions import partition_key
 from memsvc.stores.units import UnitFilter
 
 from memsvc.bootstrap import Container
 from memsvc.domain import AddCommand, Message, Scope
+
+pytestmark = pytest.mark.sqlite_only  # the FTS5 vocabulary table (PostgreSQL ranks in tsvector)
 
 
 def test_common_terms_are_dropped_only_on_large_partitions(container: Container) -> None:

@@ -12,6 +12,8 @@ import pytest
 from memsvc import Memory
 from memsvc.settings import Settings
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's own statistics (PostgreSQL's autovacuum analyses)
+
 
 def _plan(db: Path) -> str:
     with sqlite3.connect(db) as conn:

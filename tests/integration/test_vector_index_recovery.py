@@ -5,9 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from memsvc.bootstrap import build
 from memsvc.domain import AddCommand, Message, Scope, SearchQuery
 from memsvc.settings import Settings
+
+pytestmark = pytest.mark.sqlite_only  # the FAISS files (PostgreSQL keeps vectors in pgvector)
 
 
 def add_and_find(settings: Settings, text: str, session: str) -> None:
