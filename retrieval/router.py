@@ -160,7 +160,8 @@ TIME_LEXICAL = 0.8  # time.lexical's weight as a share of turn.lexical's
 class LexicalRule:
     """How the lexical weight follows the query's evidence: from `low` (words shared with
     everything, disagreeing with dense) to `high` (rare words, or agreement); `agree_gain`
-    is how much agreement counts against a deep lexical list."""
+    is how much agreement counts against a deep lexical list. The defaults are the fixed
+    weight memsvc shipped before the rule was fitted (kept to compare against)."""
 
     low: float = 1.25
     high: float = 1.25

@@ -8,8 +8,10 @@ import os
 import uuid
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
+if TYPE_CHECKING:  # imported where used: without the postgres extra the suite runs on SQLite
+    import psycopg
 
 TEMPLATE = "memsvc_template"
 
@@ -44,6 +46,8 @@ class TestPostgres:
         return str(self._server.get_uri(database=database, driver="psycopg"))
 
     def admin(self) -> psycopg.Connection:
+        import psycopg
+
         return psycopg.connect(self._server.get_uri(), autocommit=True)
 
     def fresh(self) -> tuple[str, str]:

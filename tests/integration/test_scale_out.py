@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from memsvc import MemoryClient
@@ -25,6 +24,7 @@ from tests.llm_server import ScriptedLLMServer, sleep, text
 from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="needs the postgres extra")
+psycopg = pytest.importorskip("psycopg")
 STALE_S = 3  # a worker silent this long is dead: its jobs go to the others
 MAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
