@@ -74,6 +74,9 @@ class ProcrastinateQueue(JobExecutor):
         self._defer_lock = threading.Lock()
         self._opened = False
         self._thread: threading.Thread | None = None
+        # Set once the worker's app is open (or its thread gave up): a cancel that lands
+        # while the connection pool opens leaves the pool's tasks running for good.
+        self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task[None] | None = None
 
@@ -96,6 +99,8 @@ class ProcrastinateQueue(JobExecutor):
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()
+        if self._thread is not None:
+            self._ready.wait(timeout)
         loop, main = self._loop, self._main
         if loop is not None and main is not None:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
@@ -129,12 +134,14 @@ class ProcrastinateQueue(JobExecutor):
         except asyncio.CancelledError:
             pass
         finally:
+            self._ready.set()
             self._loop = None
             _finish(loop)
 
     async def _work(self, concurrency: int, signals: bool, wait: bool) -> None:
         app = _app(PsycopgConnector(conninfo=self._conninfo), self)
         async with app.open_async():
+            self._ready.set()
             await self._recover(app)
             sweeper = asyncio.create_task(self._sweep(app)) if wait else None
             beat = asyncio.create_task(self._heartbeat())
@@ -225,8 +232,8 @@ def _finish(loop: asyncio.AbstractEventLoop) -> None:
         tasks = asyncio.all_tasks(loop)
         for task in tasks:
             task.cancel()
-        if tasks:
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        if tasks:  # bounded: a task that ignores its cancel must not hold the process
+            loop.run_until_complete(asyncio.wait(tasks, timeout=5.0))
         loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
         loop.close()
