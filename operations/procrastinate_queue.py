@@ -92,6 +92,7 @@ class ProcrastinateQueue(JobExecutor):
 
     def start(self) -> None:
         """Run a procrastinate worker in a background thread of this process."""
+        self._ready.clear()
         self._thread = threading.Thread(
             target=self.work, kwargs={"concurrency": 1, "signals": False}, daemon=True
         )
