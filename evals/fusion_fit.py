@@ -156,6 +156,14 @@ def best_rule(by_dataset: dict[str, list[Replay]]) -> router.LexicalRule:
     return candidates[int(np.argmin(regret.max(axis=0)))]
 
 
+def print_rows(replays: list[Replay], rule: router.LexicalRule | None = None) -> None:
+    """`replays` scored under the previous fixed rule, the shipped one and `rule` if given."""
+    rows = [("previous", router.LexicalRule()), ("shipped", router.LEXICAL)]
+    for label, used in rows + ([("chosen", rule)] if rule else []):
+        row = scores(replays, used)
+        print(f"  {label:9s}" + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+
+
 def main(argv: Sequence[str]) -> None:
     replays: dict[str, list[Replay]] = defaultdict(list)
     reported: dict[str, list[Replay]] = defaultdict(list)
@@ -165,17 +173,12 @@ def main(argv: Sequence[str]) -> None:
         into[name.lstrip("+")] += load(name.lstrip("+"), Path(path))
     for name, rs in sorted(reported.items()):
         print(f"\n{name} (n={len(rs)}, reported only)")
-        for label, used in (("previous", router.LexicalRule()), ("shipped", router.LEXICAL)):
-            row = scores(rs, used)
-            print(f"  {label:9s}" + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        print_rows(rs)
     for held in sorted(replays):
         train = {name: rs for name, rs in replays.items() if name != held}
         rule = best_rule(train)
         print(f"\n{held} (n={len(replays[held])}): rule chosen on {sorted(train)}: {rule}")
-        rows = (("previous", router.LexicalRule()), ("shipped", router.LEXICAL), ("chosen", rule))
-        for label, used in rows:
-            row = scores(replays[held], used)
-            print(f"  {label:9s}" + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        print_rows(replays[held], rule)
     if replays:
         print(f"\nchosen on all: {best_rule(dict(replays))}")
 

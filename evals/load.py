@@ -148,7 +148,7 @@ def _server(config: LoadConfig) -> Iterator[tuple[str, psutil.Process | None]]:
         yield ",".join(u.rstrip("/") for u in config.url.split(",")), None
         return
     data_dir = Path(tempfile.mkdtemp(prefix="memsvc-load-"))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MEMSVC_DATABASE_URL"}
     env.update(
         MEMSVC_DATA_DIR=str(data_dir),
@@ -164,31 +164,39 @@ def _server(config: LoadConfig) -> Iterator[tuple[str, psutil.Process | None]]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc)
+        wait_ready(url, proc)
         yield url, psutil.Process(proc.pid)
     finally:
         _stop(proc)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None:
+def wait_ready(
+    url: str,
+    proc: subprocess.Popen | None = None,
+    timeout: float = 180.0,
+    path: str = "/readyz",
+) -> None:
+    """Until `url + path` answers 200; raises if `proc` (the server) exits first or the
+    time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"memsvc serve exited with code {proc.returncode}")
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited early with code {proc.returncode}")
         try:
-            if httpx.get(url + "/readyz", timeout=2.0).status_code == 200:
+            if httpx.get(url + path, timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    raise TimeoutError(f"memsvc serve at {url} was not ready after {timeout:.0f} s")
+        time.sleep(0.1)
+    raise TimeoutError(f"the server at {url} was not ready after {timeout:.0f} s")
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,26 +16,13 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from memsvc.evals.load import free_port
+from memsvc.evals.load import wait_ready as serve_ready
 
 
 def wait_ready(base_url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited early with code {proc.returncode}")
-        try:
-            if httpx.get(base_url + "/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"server at {base_url} did not become ready")
+    """Until the server answers /healthz (alive; /readyz also waits for its database)."""
+    serve_ready(base_url, proc, timeout, path="/healthz")
 
 
 @contextmanager
