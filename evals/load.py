@@ -104,6 +104,9 @@ class LoadResult:
     cpu_s: dict[str, float] = field(default_factory=dict)  # of the timed phase
     load_average: dict[str, float] = field(default_factory=dict)  # 1-min, before and after
     created: str = ""
+    # The same texts the adds stored, embedded in batches in this process once the server is
+    # idle: the rate the adds would reach if writing cost nothing but embedding.
+    raw_embedding: dict[str, float] = field(default_factory=dict)
 
 
 def run_load(config: LoadConfig) -> LoadResult:
@@ -115,7 +118,7 @@ def run_load(config: LoadConfig) -> LoadResult:
         first = url.split(",")[0]  # replicas share one database: any of them will do
         acked = _prefill(config, first, users)
         bench_cpu, server_cpu, before = time.process_time(), _cpu(server), os.getloadavg()[0]
-        samples, written, elapsed = asyncio.run(_timed(config, url, users))
+        samples, written, elapsed, texts = asyncio.run(_timed(config, url, users))
         cpu = {"bench": time.process_time() - bench_cpu}
         if server is not None:
             cpu["server"] = _cpu(server) - server_cpu
@@ -124,7 +127,22 @@ def run_load(config: LoadConfig) -> LoadResult:
         embedder = _embedder_of(first, config.api_key)
     result = LoadResult(config, url, embedder, samples, elapsed, consistency, cpu, load)
     result.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    if texts and config.url is None:  # the bench knows the embedder of a server it started
+        result.raw_embedding = raw_embedding(config.embedder, texts)
     return result
+
+
+def raw_embedding(model: str, texts: list[str]) -> dict[str, float]:
+    """Texts/s of the server's embedder on `texts` in batches (its default batch size and
+    threads), without cache, database or HTTP."""
+    from memsvc.embedding import build_embedder
+    from memsvc.settings import EmbedderSettings
+
+    embedder = build_embedder(EmbedderSettings(model=model), None)
+    embedder.embed_batch(texts[:8])  # load and warm the model outside the timing
+    start = time.perf_counter()
+    embedder.embed_batch(texts)
+    return {"texts": len(texts), "per_s": len(texts) / (time.perf_counter() - start)}
 
 
 # -- the server -----------------------------------------------------------------------------
@@ -253,17 +271,18 @@ class _Phase:
     deadline: float
     samples: list[Sample] = field(default_factory=list)
     written: list[tuple[str, str]] = field(default_factory=list)  # (user, client id) of 201s
+    texts: list[str] = field(default_factory=list)  # what the 201s stored
 
 
 async def _timed(
     config: LoadConfig, url: str, users: list[str]
-) -> tuple[list[Sample], list[tuple[str, str]], float]:
+) -> tuple[list[Sample], list[tuple[str, str]], float, list[str]]:
     start = time.perf_counter()
     phase = _Phase(config, url, users, start, start + config.seconds)
     clients = [_client(phase, i) for i in range(config.clients)]
     await asyncio.gather(_show_progress(phase), *clients)
     ends = (s.start + s.ms / 1000 for s in phase.samples)
-    return phase.samples, phase.written, max(ends, default=config.seconds)
+    return phase.samples, phase.written, max(ends, default=config.seconds), phase.texts
 
 
 async def _client(phase: _Phase, number: int) -> None:
@@ -292,6 +311,7 @@ async def _client(phase: _Phase, number: int) -> None:
                 outcome = await _outcome(add, "201")
                 if outcome == "201":
                     phase.written.append((user, cid))
+                    phase.texts.append(message["content"])
             else:
                 search = http.search(_nth(questions, n), user_id=user, k=config.k)
                 outcome = await _outcome(search, "200")

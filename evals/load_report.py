@@ -51,6 +51,7 @@ def to_json(result: LoadResult, command: str) -> dict[str, Any]:
         "ops": ops,
         "timeline": _timeline(result.samples),
         "consistency": consistency,
+        "raw_embedding": result.raw_embedding,
     }
 
 
@@ -114,6 +115,7 @@ def to_markdown(data: dict[str, Any]) -> str:
             f"| {op} | {s['requests']:,} | {s['requests_per_s']:.1f} | {s['ok']:,} "
             f"| {' | '.join(pct)} | {outcomes} |"
         )
+    lines += _raw_embedding(data)
     lines += [
         "",
         f"Consistency: **{'passed' if verdict['passed'] else 'FAILED'}**: "
@@ -126,6 +128,20 @@ def to_markdown(data: dict[str, Any]) -> str:
         "result), on the same machine as the server.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _raw_embedding(data: dict[str, Any]) -> list[str]:
+    """Adds/s beside the rate the embedder alone reaches on the same texts."""
+    raw = data.get("raw_embedding") or {}
+    if not raw:
+        return []
+    adds = data["ops"]["add"]["ok"] / max(data["elapsed_s"], 1e-9)
+    return [
+        "",
+        f"Raw batched embedding of the same {raw['texts']:,.0f} texts, in the bench's process "
+        f"after the timed phase: {raw['per_s']:.1f} texts/s. "
+        f"Acknowledged adds reached **{adds / raw['per_s']:.2f}** of it ({adds:.1f} adds/s).",
+    ]
 
 
 def _per_request(ms: float | None) -> str:

@@ -118,7 +118,9 @@ def build(
     keys = KeyRepository(write)
     parts = ServiceParts(
         uow=uow,
-        ingestor=Ingestor(uow, cached),
+        ingestor=Ingestor(
+            uow, cached, settings.writes.group_max, settings.writes.group_wait_ms / 1000
+        ),
         editor=Editor(uow, cached),
         searcher=Searcher(uow, index, cached, settings.retrieval, telemetry),
         extraction=extraction,

@@ -31,6 +31,16 @@ class EmbedderSettings(BaseModel):
     cache_secret: str | None = None
 
 
+class WriteSettings(BaseModel):
+    """Group commit: adds of one tenant that arrive together are embedded in one batch and
+    written in one transaction; each caller is answered once its group is durable."""
+
+    group_max: int = Field(64, ge=1, le=1024)  # adds per group
+    # How long the first add of a group waits for others. 0: none; groups still form under
+    # load, from the adds that arrive while the group before them is being written.
+    group_wait_ms: float = Field(0.0, ge=0, le=1000)
+
+
 class LLMSettings(BaseModel):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
@@ -213,6 +223,7 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LLMSettings = LLMSettings()
     limits: LimitSettings = LimitSettings()
+    writes: WriteSettings = WriteSettings()
     auth: AuthSettings = AuthSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     jobs: JobSettings = JobSettings()

@@ -8,13 +8,14 @@ session) is a no-op.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from memsvc.coalesce import Coalescer
 from memsvc.domain import (
     AddCommand,
     AddResult,
@@ -96,36 +97,89 @@ def session_lock(scope: Scope) -> str:
     )
 
 
+@dataclass(slots=True)
+class _Add:
+    """One add of a group: its command, its scope (session id decided) and its messages."""
+
+    cmd: AddCommand
+    scope: Scope
+    pending: list[_Pending]
+
+
 class Ingestor:
-    def __init__(self, uow: UnitOfWorkFactory, embedder: Embeddings) -> None:
+    """Stores adds. Concurrent adds of one tenant are coalesced (see `memsvc.coalesce`):
+    their new messages are embedded in one batch and written in one transaction, so each
+    caller's acknowledgement still follows the commit that made its turns durable."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        embedder: Embeddings,
+        max_group: int = 64,
+        wait_s: float = 0.0,
+    ) -> None:
         self._uow = uow
         self._embedder = embedder
+        self._group: Coalescer[AddCommand, AddResult] = Coalescer(
+            self._add_group, max_group, wait_s
+        )
+
+    @property
+    def groups(self) -> int:
+        """Groups written so far (one per transaction of adds)."""
+        return self._group.batches
 
     def add(self, cmd: AddCommand) -> AddResult:
+        return self._group.submit(cmd.scope.tenant_id, cmd)
+
+    def _add_group(self, cmds: Sequence[AddCommand]) -> list[AddResult | BaseException]:
+        """One transaction for the group; if it fails, each add alone, so that an error is
+        raised only by the add that caused it and the others are still stored."""
+        if len(cmds) > 1:
+            try:
+                return list(self._write([self._prepare(cmd) for cmd in cmds]))
+            except Exception:  # noqa: BLE001 - retried one by one below, each its own error
+                logger.info("a group of %d adds failed; writing them one by one", len(cmds))
+        return [_outcome(self._write_one, cmd) for cmd in cmds]
+
+    def _write_one(self, cmd: AddCommand) -> AddResult:
+        return self._write([self._prepare(cmd)])[0]
+
+    def _prepare(self, cmd: AddCommand) -> _Add:
         scope = cmd.scope.with_session(cmd.scope.session_id or new_id())
-        pending = self._pending(cmd, scope)
-        with self._uow(scope.tenant_id, write=False) as uow:
-            known = uow.units.by_dedupe_keys([p.key for p in pending])
-        fresh = [p for p in pending if p.key not in known]
-        vectors = self._embedder.for_tenant(scope.tenant_id).embed_batch(
-            [key_text(p.message.speaker, p.message.content) for p in fresh]
-        )
-        with self._uow(scope.tenant_id) as uow:
-            uow.lock(session_lock(scope))  # writers of one session queue here (replicas)
-            known.update(uow.units.by_dedupe_keys([p.key for p in fresh]))  # lost a race?
-            keep = [i for i, p in enumerate(fresh) if p.key not in known]
-            created = self._write_turns(uow, scope, cmd, [fresh[i] for i in keep], vectors[keep])
-            if created:
-                refresh_session(uow, scope, cmd.actor)
+        return _Add(cmd, scope, self._pending(cmd, scope))
+
+    def _write(self, adds: list[_Add]) -> list[AddResult]:
+        tenant_id = adds[0].scope.tenant_id
+        with self._uow(tenant_id, write=False) as uow:
+            known = uow.units.by_dedupe_keys([p.key for a in adds for p in a.pending])
+        fresh = {p.key: p for a in adds for p in a.pending if p.key not in known}
+        vectors = self._vectors(tenant_id, list(fresh.values()))
+        made: list[dict[str, MemoryUnit]] = []
+        with self._uow(tenant_id) as uow:
+            for lock in sorted({session_lock(a.scope) for a in adds}):  # one order: no deadlock
+                uow.lock(lock)  # writers of one session queue here (replicas)
+            known.update(uow.units.by_dedupe_keys(list(fresh)))  # lost a race?
+            for add in adds:
+                todo = [p for p in add.pending if p.key not in known]
+                made.append(
+                    self._write_turns(uow, add.scope, add.cmd, todo, [vectors[p.key] for p in todo])
+                )
+                known.update(made[-1])  # a later add of the group sends it again: a duplicate
+            sessions: dict[str, _Add] = {}
+            for add, mine in zip(adds, made, strict=True):
+                if mine:
+                    sessions.setdefault(session_lock(add.scope), add)
+            for add in sessions.values():  # once per session, however many adds it had
+                refresh_session(uow, add.scope, add.cmd.actor)
             uow.commit()
-        turns = [known.get(p.key) or created[p.key] for p in pending]
-        return AddResult(
-            session_id=scope.session_id or "",
-            turns=turns,
-            created=len(created),
-            duplicates=len(pending) - len(created),
-            created_ids=[unit.id for unit in created.values()],
-        )
+        return [_result(add, known, mine) for add, mine in zip(adds, made, strict=True)]
+
+    def _vectors(self, tenant_id: str, pending: list[_Pending]) -> dict[str, np.ndarray]:
+        """The vectors of messages not stored yet, in one batch (before any lock is taken)."""
+        texts = [key_text(p.message.speaker, p.message.content) for p in pending]
+        batch = self._embedder.for_tenant(tenant_id).embed_batch(texts)
+        return {p.key: vector for p, vector in zip(pending, batch, strict=True)}
 
     def _pending(self, cmd: AddCommand, scope: Scope) -> list[_Pending]:
         """One entry per distinct message. A message without a time takes the time of the
@@ -147,8 +201,10 @@ class Ingestor:
         scope: Scope,
         cmd: AddCommand,
         pending: Sequence[_Pending],
-        vectors: np.ndarray,
+        vectors: Sequence[np.ndarray],
     ) -> dict[str, MemoryUnit]:
+        if not pending:
+            return {}
         position = uow.units.count(
             UnitFilter(
                 session_id=scope.session_id,
@@ -171,6 +227,19 @@ class Ingestor:
             ]
         )
         return {item.key: unit for item, unit in zip(pending, units, strict=True)}
+
+
+def _result(add: _Add, known: dict[str, MemoryUnit], made: dict[str, MemoryUnit]) -> AddResult:
+    """An add's result; `made`: the turns this add created. A message another add of the
+    group stored first is a duplicate here, as if the two adds had come one after the other."""
+    turns = [made.get(p.key) or known[p.key] for p in add.pending]
+    return AddResult(
+        session_id=add.scope.session_id or "",
+        turns=turns,
+        created=len(made),
+        duplicates=len(add.pending) - len(made),
+        created_ids=[unit.id for unit in made.values()],
+    )
 
 
 def refresh_session(uow: UnitOfWork, scope: Scope, actor: str | None) -> MemoryUnit:
@@ -272,6 +341,15 @@ def _turn_unit(scope: Scope, item: _Pending, position: int, actor: str | None) -
         occurred_at=item.occurred_at,
         provenance=Provenance(origin=Origin.MESSAGE, producer=PRODUCER, actor=actor),
     )
+
+
+def _outcome(
+    write: Callable[[AddCommand], AddResult], cmd: AddCommand
+) -> AddResult | BaseException:
+    try:
+        return write(cmd)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller of this add, who raises it
+        return exc
 
 
 def _iso(value: datetime | None) -> str | None:

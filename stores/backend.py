@@ -28,6 +28,10 @@ class Backend(Protocol):
     url: str  # what the engines connect to (a pgserver URL resolved to its socket)
     # Jobs run on the in-process runner ("inproc") or through procrastinate workers.
     queue: str
+    # One writer at a time: a process's writers queue on a lock of its own, woken the moment
+    # the writer before them commits, rather than on the database's busy wait (SQLite's
+    # sleeps up to 100 ms between tries, leaving the database idle while writers wait).
+    serial_writes: bool
 
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         """(write, read) engines."""
@@ -63,6 +67,7 @@ class SqliteBackend:
     url: str
     name: str = "sqlite"
     queue: str = "inproc"
+    serial_writes: bool = True
 
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         return make_engine(self.url, immediate=True, pool=pool), make_engine(self.url, pool=pool)

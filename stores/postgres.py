@@ -26,6 +26,7 @@ class PostgresBackend:
     url: str
     name: str = "postgresql"
     queue: str = "procrastinate"
+    serial_writes: bool = False
     hnsw: HnswOptions = field(default_factory=HnswOptions)
 
     @classmethod

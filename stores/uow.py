@@ -9,6 +9,7 @@ After a commit the vector index takes in the vector changes of the transaction.
 from __future__ import annotations
 
 import contextlib
+import threading
 from types import TracebackType
 
 from memsvc.stores.backend import Backend
@@ -44,7 +45,9 @@ class SqlUnitOfWork:
         index: VectorIndex,
         model: str,
         backend: Backend,
+        gate: threading.RLock | None = None,
     ) -> None:
+        """`gate`: held from enter to exit (the process's one writer at a time, SQLite)."""
         self.tenancy = as_tenancy(tenant)
         if not self.tenancy.tenant_id:
             raise ValueError("a tenant scope is required for every unit of work")
@@ -53,9 +56,12 @@ class SqlUnitOfWork:
         self._index = index
         self._model = model
         self._backend = backend
+        self._gate = gate
         self._committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self._gate is not None:
+            self._gate.acquire()
         self.session = self._sessions()
         self.units = self._backend.units(self.session, self.tenancy)
         self.history = HistoryRepository(self.session, self.tenant_id)
@@ -89,10 +95,14 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
-            with contextlib.suppress(DBAPIError):  # a dropped connection has nothing to undo
-                self.session.rollback()
-        self.session.close()
+        try:
+            if not self._committed:
+                with contextlib.suppress(DBAPIError):  # a dropped connection: nothing to undo
+                    self.session.rollback()
+            self.session.close()
+        finally:
+            if self._gate is not None:
+                self._gate.release()
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise TransientError(f"the database connection dropped: {exc.orig}") from exc
 
@@ -109,12 +119,16 @@ class SqlUnitOfWorkFactory:
         self.index = index
         self._model = model
         self._backend = backend
+        self._gate = threading.RLock() if backend.serial_writes else None
 
     def __call__(self, tenant: TenantRef, *, write: bool = True) -> SqlUnitOfWork:
         """A unit of work confined to `tenant` (a tenant id, or a tenancy narrowed to a user
         or agent)."""
-        sessions = self._write if write else self._read
-        return SqlUnitOfWork(sessions, tenant, self.index, self._model, self._backend)
+        if not write:
+            return SqlUnitOfWork(self._read, tenant, self.index, self._model, self._backend)
+        return SqlUnitOfWork(
+            self._write, tenant, self.index, self._model, self._backend, self._gate
+        )
 
 
 # The names the rest of the stores (and tests) knew them by.

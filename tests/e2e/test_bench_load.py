@@ -32,6 +32,9 @@ def test_the_load_bench_runs_and_finds_every_acknowledged_write_once(tmp_path: P
     assert data["ops"]["search"]["latency_ms"]["n"] == data["ops"]["search"]["ok"]
     assert "requests/s" in (folder / "load.md").read_text()
     assert (folder / "load.png").stat().st_size > 0
+    # The adds' own texts, embedded apart in the bench's process: the rate adds are held to.
+    assert data["raw_embedding"]["texts"] == written and data["raw_embedding"]["per_s"] > 0
+    assert "Raw batched embedding of the same" in (folder / "load.md").read_text()
 
 
 def test_the_check_reports_a_lost_write_and_a_write_stored_twice(tmp_path: Path) -> None:
