@@ -8,8 +8,9 @@ Per size N:
    cache and no store: the ceiling the service's ingest is compared with. It is timed again
    after the ingest (on up to 2,000 texts) and the two rates averaged, so a change of load on
    a shared machine between the phases skews the ratio less.
-3. Ingest through the SDK, extraction off, one `add` per session, no embedding cache (every
-   turn is embedded by the service).
+3. Ingest through the SDK, one `add` per session, extraction as `extract` says (default
+   "auto", what an SDK user gets: the rules extractor inline), no embedding cache (every turn
+   is embedded by the service).
 4. Search: `queries` unique synthetic questions (so every query is embedded: latency includes
    query embedding) against memsvc (`k` hits, mode auto) and against dense flat (query
    embedding + one matrix product + top-k).
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import psutil
@@ -58,6 +59,7 @@ class BenchConfig:
     embedder: str | None = None
     progress: bool = True
     seed: int = 0
+    extract: Literal["auto", "sync", "async", "off"] = "auto"  # of each add
 
 
 @dataclass(slots=True)
@@ -209,7 +211,7 @@ def _through_service(
         )
         with Memory(local) as memory:
             with PeakRSS() as rss_ingest:
-                ingest_s = _ingest(memory, corpus.texts, corpus.size, config.progress)
+                ingest_s = _ingest(memory, corpus, config)
             questions = synthetic_questions(config.queries, seed=config.seed + corpus.size + 1)
             with PeakRSS() as rss_search:
                 mine = _search_memsvc(memory, questions, config.k)
@@ -261,10 +263,11 @@ def _repeat(vectors: np.ndarray, size: int) -> np.ndarray:
     return np.tile(vectors, (reps, 1))[:size]
 
 
-def _ingest(memory: Memory, texts: list[str], size: int, progress: bool) -> float:
+def _ingest(memory: Memory, corpus: _Corpus, config: BenchConfig) -> float:
+    texts, size = corpus.texts, corpus.size
     base = datetime(2024, 1, 1, tzinfo=UTC)
     start = time.perf_counter()
-    bar = tqdm(total=size, desc=f"ingest {size}", unit="turn", disable=not progress)
+    bar = tqdm(total=size, desc=f"ingest {size}", unit="turn", disable=not config.progress)
     for first in range(0, size, SESSION_TURNS):
         number = first // SESSION_TURNS
         when = base + timedelta(hours=number)
@@ -277,7 +280,10 @@ def _ingest(memory: Memory, texts: list[str], size: int, progress: bool) -> floa
             }
             for i in range(first, min(size, first + SESSION_TURNS))
         ]
-        memory.add(messages, user_id="bench", session_id=f"s{number}", occurred_at=when)
+        session = f"s{number}"
+        memory.add(
+            messages, user_id="bench", session_id=session, occurred_at=when, extract=config.extract
+        )
         bar.update(len(messages))
     bar.close()
     return time.perf_counter() - start
@@ -331,7 +337,8 @@ def bench_markdown(data: dict[str, Any]) -> str:
         "",
         f"- date {data['created']}; commit {g['commit']}{' (dirty)' if g['dirty'] else ''}",
         f"- machine: {m['cpus']} cores, {m['cpu']}; embedder {data['embedder']}; "
-        f"sessions of {SESSION_TURNS} turns, one add each, extraction off; "
+        f"sessions of {SESSION_TURNS} turns, one add each, "
+        f"extract={data['config'].get('extract', 'off')}; "
         f"{data['config']['queries']} searches per size, k={data['config']['k']}; "
         f"wall {data['seconds']:.0f} s",
         "",

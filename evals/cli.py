@@ -300,6 +300,7 @@ def bench(
     cheap_above: Annotated[
         int, typer.Option(help="Above this size use the documented cheaper configuration")
     ] = 20_000,
+    extract: Extract = "auto",
     out: Out = None,
     embedder: Embedder = None,
     progress: Progress = True,
@@ -328,12 +329,14 @@ def bench(
         typer.echo(f"report written to {write_scale(scaled, out) / 'scale.json'}")
         return
 
+    _check_choice("extract", extract, ("auto", "off", "sync", "async"))
     config = BenchConfig(
         sizes=tuple(sizes or (1_000, 10_000, 100_000)),
         queries=queries,
         k=k,
         cheap_above=cheap_above,
         embedder=embedder,
+        extract=extract,  # type: ignore[arg-type]  # checked above
         progress=progress,
     )
     result = run_bench(config)
