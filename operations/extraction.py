@@ -60,9 +60,9 @@ class Extraction:
         self, scope: Scope, job_id: str | None = None, new: Collection[str] | None = None
     ) -> dict[str, Any]:
         """Extract from the live turns of `scope.session_id`; safe to run again. With `new`
-        (the turns an add just stored), only from those and the `CONTEXT_TURNS` before them:
-        an inline extraction then costs the same whatever the session's length, and the
-        turns read again only confirm what is stored."""
+        (the turns an add just stored), only from those and the `CONTEXT_TURNS` before them,
+        and only what draws on a new turn is written: an inline extraction then costs the
+        same whatever the session's length."""
         if not scope.session_id:
             raise ValidationError("extraction runs per session: session_id is required")
         with self._uow(scope.tenant_id, write=False) as uow:
@@ -93,6 +93,8 @@ class Extraction:
         result, failure = self._extract(turns, context)
         result = confident(result, self._min_confidence)
         items = drafts(result, scope, {t.id: t.occurred_at for t in turns if t.occurred_at})
+        if new:
+            items = _touching(items, new)
         counts, spent = self._write(scope, items, job_id, decide=failure is None)
         out = {"turns": len(turns), "producer": result.producer, **counts, **losses(result)}
         if failure is not None and self._fallback is not None:
@@ -148,6 +150,14 @@ def _recent(turns: list[MemoryUnit], new: Collection[str]) -> list[MemoryUnit]:
     if first is None:
         return turns
     return [t for t in turns if position[t.id] >= first - CONTEXT_TURNS]
+
+
+def _touching(items: list[Draft], new: Collection[str]) -> list[Draft]:
+    """The drafts drawn at least in part from the new turns. What the context turns alone
+    yield was written when they were new: writing it again would only confirm it, at the
+    cost of embedding and merging it on every add of a chatty session."""
+    fresh = set(new)
+    return [d for d in items if not fresh.isdisjoint(d.unit.provenance.sources)]
 
 
 def _known(attributes: dict[str, Any]) -> KnownEntity:
