@@ -99,17 +99,22 @@ def session_lock(scope: Scope) -> str:
 
 @dataclass(slots=True)
 class _Add:
-    """One add of a group: its command, its scope (session id decided) and its messages."""
+    """One add, ready to write: its command, its scope (session id decided), its messages,
+    those already stored, and the vectors of the others."""
 
     cmd: AddCommand
     scope: Scope
     pending: list[_Pending]
+    known: dict[str, MemoryUnit]
+    vectors: dict[str, np.ndarray]
 
 
 class Ingestor:
-    """Stores adds. Concurrent adds of one tenant are coalesced (see `memsvc.coalesce`):
-    their new messages are embedded in one batch and written in one transaction, so each
-    caller's acknowledgement still follows the commit that made its turns durable."""
+    """Stores adds. Each add is embedded before any lock (concurrent adds share calls of the
+    model: see `SentenceTransformerEmbedder`); concurrent adds of one tenant are then written
+    in one transaction (group commit, `memsvc.coalesce`), and each caller is answered after
+    the commit that made its turns durable. Embedding the next group overlaps writing this
+    one: the model and the database writer are each busy with one batch at a time."""
 
     def __init__(
         self,
@@ -120,9 +125,7 @@ class Ingestor:
     ) -> None:
         self._uow = uow
         self._embedder = embedder
-        self._group: Coalescer[AddCommand, AddResult] = Coalescer(
-            self._add_group, max_group, wait_s
-        )
+        self._group: Coalescer[_Add, AddResult] = Coalescer(self._write_group, max_group, wait_s)
 
     @property
     def groups(self) -> int:
@@ -130,36 +133,38 @@ class Ingestor:
         return self._group.batches
 
     def add(self, cmd: AddCommand) -> AddResult:
-        return self._group.submit(cmd.scope.tenant_id, cmd)
-
-    def _add_group(self, cmds: Sequence[AddCommand]) -> list[AddResult | BaseException]:
-        """One transaction for the group; if it fails, each add alone, so that an error is
-        raised only by the add that caused it and the others are still stored."""
-        if len(cmds) > 1:
-            try:
-                return list(self._write([self._prepare(cmd) for cmd in cmds]))
-            except Exception:  # noqa: BLE001 - retried one by one below, each its own error
-                logger.info("a group of %d adds failed; writing them one by one", len(cmds))
-        return [_outcome(self._write_one, cmd) for cmd in cmds]
-
-    def _write_one(self, cmd: AddCommand) -> AddResult:
-        return self._write([self._prepare(cmd)])[0]
+        return self._group.submit(cmd.scope.tenant_id, self._prepare(cmd))
 
     def _prepare(self, cmd: AddCommand) -> _Add:
+        """All an add needs before the write lock: its keys, those stored, the new vectors."""
         scope = cmd.scope.with_session(cmd.scope.session_id or new_id())
-        return _Add(cmd, scope, self._pending(cmd, scope))
+        pending = self._pending(cmd, scope)
+        with self._uow(scope.tenant_id, write=False) as uow:
+            known = uow.units.by_dedupe_keys([p.key for p in pending])
+        fresh = [p for p in pending if p.key not in known]
+        return _Add(cmd, scope, pending, known, self._vectors(scope.tenant_id, fresh))
 
-    def _write(self, adds: list[_Add]) -> list[AddResult]:
-        tenant_id = adds[0].scope.tenant_id
-        with self._uow(tenant_id, write=False) as uow:
-            known = uow.units.by_dedupe_keys([p.key for a in adds for p in a.pending])
-        fresh = {p.key: p for a in adds for p in a.pending if p.key not in known}
-        vectors = self._vectors(tenant_id, list(fresh.values()))
+    def _write_group(self, adds: Sequence[_Add]) -> list[AddResult | BaseException]:
+        """One transaction for the group; if it fails, each add alone, so that an error is
+        raised only by the add that caused it and the others are still stored."""
+        if len(adds) > 1:
+            try:
+                return list(self._write(adds))
+            except Exception:  # noqa: BLE001 - retried one by one below, each its own error
+                logger.info("a group of %d adds failed; writing them one by one", len(adds))
+        return [_outcome(self._write_one, add) for add in adds]
+
+    def _write_one(self, add: _Add) -> AddResult:
+        return self._write([add])[0]
+
+    def _write(self, adds: Sequence[_Add]) -> list[AddResult]:
+        known = {k: u for a in adds for k, u in a.known.items()}
+        vectors = {k: v for a in adds for k, v in a.vectors.items()}
         made: list[dict[str, MemoryUnit]] = []
-        with self._uow(tenant_id) as uow:
+        with self._uow(adds[0].scope.tenant_id) as uow:
             for lock in sorted({session_lock(a.scope) for a in adds}):  # one order: no deadlock
                 uow.lock(lock)  # writers of one session queue here (replicas)
-            known.update(uow.units.by_dedupe_keys(list(fresh)))  # lost a race?
+            known.update(uow.units.by_dedupe_keys([k for k in vectors if k not in known]))
             for add in adds:
                 todo = [p for p in add.pending if p.key not in known]
                 made.append(
@@ -176,7 +181,7 @@ class Ingestor:
         return [_result(add, known, mine) for add, mine in zip(adds, made, strict=True)]
 
     def _vectors(self, tenant_id: str, pending: list[_Pending]) -> dict[str, np.ndarray]:
-        """The vectors of messages not stored yet, in one batch (before any lock is taken)."""
+        """The vectors of messages not stored yet (before any lock is taken)."""
         texts = [key_text(p.message.speaker, p.message.content) for p in pending]
         batch = self._embedder.for_tenant(tenant_id).embed_batch(texts)
         return {p.key: vector for p, vector in zip(pending, batch, strict=True)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +41,21 @@ def test_default_memory_finds_a_paraphrase(
         hits = memory.search("Which city does my sibling live in?", user_id="u", k=1).hits
     assert hits[0].memory.content.startswith("My sister Ana")
     assert "turn.dense" in {v.retriever for v in hits[0].retrievers}
+
+
+def test_concurrent_calls_share_the_model_and_each_gets_its_own_vectors(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
+    calls = [[f"note {i}: the meeting moved to room {i}", "ok"][: 1 + i % 2] for i in range(12)]
+    alone = [minilm.embed_batch(texts) for texts in calls]
+    start = threading.Barrier(len(calls))
+
+    def call(texts: list[str]) -> np.ndarray:
+        start.wait()
+        return minilm.embed_batch(texts)
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        shared = list(pool.map(call, calls))
+    for mine, solo in zip(shared, alone, strict=True):
+        assert mine.shape == solo.shape
+        assert np.allclose(mine, solo, atol=1e-5)  # padding within a shared batch changes nothing
