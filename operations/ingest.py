@@ -348,11 +348,9 @@ def _turn_unit(scope: Scope, item: _Pending, position: int, actor: str | None) -
     )
 
 
-def _outcome(
-    write: Callable[[AddCommand], AddResult], cmd: AddCommand
-) -> AddResult | BaseException:
+def _outcome(write: Callable[[_Add], AddResult], add: _Add) -> AddResult | BaseException:
     try:
-        return write(cmd)
+        return write(add)
     except Exception as exc:  # noqa: BLE001 - handed to the caller of this add, who raises it
         return exc
 
