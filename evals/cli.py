@@ -368,6 +368,7 @@ def embedders(
 ) -> None:
     """The embedding backends (torch, onnx, onnx-int8) side by side: embedding texts/s, ingest
     turns/s, search p95 and recall@10 on LoCoMo and a LongMemEval sample, in one run."""
+    options = dict(locals())  # the parameters above: the config's fields, and `out`
     from memsvc.evals.embedder_bench import (
         BACKENDS,
         EmbedderBenchConfig,
@@ -375,20 +376,11 @@ def embedders(
         write_embedder_bench,
     )
 
+    del options["out"]
     for name in backend or ():
         _check_choice("backend", name, BACKENDS)
-    config = EmbedderBenchConfig(
-        locomo=locomo,
-        longmemeval=longmemeval,
-        sample=sample,
-        seed=seed,
-        turns=turns,
-        long_texts=long_texts,
-        queries=queries,
-        cache_dir=cache_dir,
-        backends=tuple(backend or BACKENDS),
-        progress=progress,
-    )
+    options["backends"] = tuple(options.pop("backend") or BACKENDS)
+    config = EmbedderBenchConfig(**options)
     results = run_embedder_bench(config)
     command = " ".join(["memsvc", "bench", "embedders", *map(shlex.quote, sys.argv[3:])])
     folder = write_embedder_bench(results, config, out, command)

@@ -111,7 +111,7 @@ def _recall(config: EmbedderBenchConfig, backend: str) -> dict[str, dict[str, fl
         ("locomo", config.locomo, None),
         ("longmemeval", config.longmemeval, config.sample),
     ]
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for kind, data, sample in datasets:
         if data is None:
             continue
