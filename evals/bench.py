@@ -126,7 +126,7 @@ def run_bench(config: BenchConfig) -> BenchResult:
     results = [_measure(config, settings, raw, size) for size in sorted(config.sizes)]
     return BenchResult(
         config,
-        settings.embedder.model,
+        raw.name,
         results,
         datetime.now(UTC).isoformat(timespec="seconds"),
         time.perf_counter() - start,
@@ -142,7 +142,7 @@ def _settings(config: BenchConfig) -> Settings:
 
 
 @dataclass(slots=True)
-class _Corpus:
+class Corpus:
     size: int
     texts: list[str]  # the distinct texts; turns cycle through them
     vectors: np.ndarray
@@ -150,7 +150,7 @@ class _Corpus:
 
 
 @dataclass(slots=True)
-class _ServiceRun:
+class ServiceRun:
     ingest_s: float
     memsvc_ms: list[float]
     dense_ms: list[float]
@@ -163,12 +163,12 @@ def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> Si
     distinct = config.cheap_above // 2 if cheap else size
     texts = synthetic_turns(distinct, seed=config.seed + size)
     with PeakRSS() as rss_raw:
-        vectors, raw_s = _raw_embed(raw, texts, config.progress, size)
-    run = _through_service(config, settings, raw, _Corpus(size, texts, vectors, cheap))
+        vectors, raw_s = raw_embed(raw, texts, config.progress, size)
+    run = through_service(config, settings, raw, Corpus(size, texts, vectors, cheap))
     # On a shared machine the load changes between phases: time the raw pass again after the
     # ingest (on up to 2,000 of the texts) and compare the ingest with the mean of both rates.
     again = texts[:2000]
-    _, after_s = _raw_embed(raw, again, False, size)
+    _, after_s = raw_embed(raw, again, False, size)
     raw_rate, rate = (distinct / raw_s + len(again) / after_s) / 2, size / run.ingest_s
     note = (
         f"cheaper configuration: {distinct} distinct texts, each in ~{size // distinct} "
@@ -195,13 +195,13 @@ def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> Si
     )
 
 
-def _through_service(
-    config: BenchConfig, settings: Settings, raw: Any, corpus: _Corpus
-) -> _ServiceRun:
+def through_service(
+    config: BenchConfig, settings: Settings, raw: Any, corpus: Corpus
+) -> ServiceRun:
     """Ingest the corpus into a fresh embedded store, then time both systems' searches."""
     folder = Path(tempfile.mkdtemp(prefix=f"memsvc-bench-{corpus.size}-"))
     try:
-        cache = _cache_with(folder, settings, corpus.texts, corpus.vectors) if corpus.cheap else ""
+        cache = _cache_with(folder, raw.name, corpus.texts, corpus.vectors) if corpus.cheap else ""
         local = settings.model_copy(
             update={
                 "data_dir": folder,
@@ -219,13 +219,16 @@ def _through_service(
                 flat = _search_dense(raw, flat_vectors, questions, config.k)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return _ServiceRun(ingest_s, mine, flat, rss_ingest.mb, rss_search.mb)
+    return ServiceRun(ingest_s, mine, flat, rss_ingest.mb, rss_search.mb)
 
 
-def _raw_embed(raw: Any, texts: list[str], progress: bool, size: int) -> tuple[np.ndarray, float]:
+def raw_embed(
+    raw: Any, texts: list[str], progress: bool, label: object
+) -> tuple[np.ndarray, float]:
+    """Vectors of `texts` in batches of RAW_BATCH, and the seconds they took."""
     parts = []
     start = time.perf_counter()
-    bar = tqdm(total=len(texts), desc=f"raw embed {size}", unit="turn", disable=not progress)
+    bar = tqdm(total=len(texts), desc=f"raw embed {label}", unit="turn", disable=not progress)
     for i in range(0, len(texts), RAW_BATCH):
         parts.append(raw.embed_batch(texts[i : i + RAW_BATCH]))
         bar.update(len(texts[i : i + RAW_BATCH]))
@@ -233,12 +236,12 @@ def _raw_embed(raw: Any, texts: list[str], progress: bool, size: int) -> tuple[n
     return np.concatenate(parts).astype(np.float32), time.perf_counter() - start
 
 
-def _cache_with(folder: Path, settings: Settings, texts: list[str], vectors: np.ndarray) -> str:
+def _cache_with(folder: Path, name: str, texts: list[str], vectors: np.ndarray) -> str:
     """A fresh embedding cache holding the raw pass's vectors (the cheaper configuration),
     filled through `CachedEmbedder` so the keys are the ones the service looks up."""
     path = folder / "embeddings.db"
     cache = EmbeddingCache(path)
-    filler = _PrecomputedEmbedder(settings.embedder.model, dict(zip(texts, vectors)))
+    filler = _PrecomputedEmbedder(name, dict(zip(texts, vectors)))
     cached = CachedEmbedder(filler, cache)
     for i in range(0, len(texts), RAW_BATCH):
         cached.embed_batch(texts[i : i + RAW_BATCH])
@@ -263,7 +266,7 @@ def _repeat(vectors: np.ndarray, size: int) -> np.ndarray:
     return np.tile(vectors, (reps, 1))[:size]
 
 
-def _ingest(memory: Memory, corpus: _Corpus, config: BenchConfig) -> float:
+def _ingest(memory: Memory, corpus: Corpus, config: BenchConfig) -> float:
     texts, size = corpus.texts, corpus.size
     base = datetime(2024, 1, 1, tzinfo=UTC)
     start = time.perf_counter()

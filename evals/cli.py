@@ -284,7 +284,8 @@ def procedures(
 
 
 bench_app = typer.Typer(
-    help="Benchmarks: `memsvc bench` (one scope as it grows) and `memsvc bench load`.",
+    help="Benchmarks: `memsvc bench` (one scope as it grows), `memsvc bench load` and "
+    "`memsvc bench embedders`.",
     invoke_without_command=True,
 )
 
@@ -342,6 +343,48 @@ def bench(
     result = run_bench(config)
     folder = write_bench(result, out)
     typer.echo((folder / "bench.md").read_text())
+    typer.echo(f"reports written to {folder}")
+
+
+@bench_app.command("embedders")
+def embedders(
+    locomo: Annotated[Path | None, typer.Option(help="LoCoMo file: recall@10 on it")] = None,
+    longmemeval: Annotated[
+        Path | None, typer.Option(help="LongMemEval file: recall@10 on a sample of it")
+    ] = None,
+    sample: Annotated[int, typer.Option(help="LongMemEval questions (stratified)")] = 30,
+    seed: Seed = 0,
+    turns: Annotated[
+        int, typer.Option(min=100, help="Synthetic turns embedded and ingested")
+    ] = 1000,
+    long_texts: Annotated[int, typer.Option(min=10, help="Long texts embedded")] = 200,
+    queries: Annotated[int, typer.Option(min=10, help="Searches timed")] = 200,
+    backend: Annotated[
+        list[str] | None, typer.Option("--backend", help="Only these backends (repeat)")
+    ] = None,
+    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    out: Out = None,
+    progress: Progress = True,
+) -> None:
+    """The embedding backends (torch, onnx, onnx-int8) side by side: embedding texts/s, ingest
+    turns/s, search p95 and recall@10 on LoCoMo and a LongMemEval sample, in one run."""
+    options = dict(locals())  # the parameters above: the config's fields, and `out`
+    from memsvc.evals.embedder_bench import (
+        BACKENDS,
+        EmbedderBenchConfig,
+        run_embedder_bench,
+        write_embedder_bench,
+    )
+
+    del options["out"]
+    for name in backend or ():
+        _check_choice("backend", name, BACKENDS)
+    options["backends"] = tuple(options.pop("backend") or BACKENDS)
+    config = EmbedderBenchConfig(**options)
+    results = run_embedder_bench(config)
+    command = " ".join(["memsvc", "bench", "embedders", *map(shlex.quote, sys.argv[3:])])
+    folder = write_embedder_bench(results, config, out, command)
+    typer.echo((folder / "embedders.md").read_text())
     typer.echo(f"reports written to {folder}")
 
 

@@ -138,7 +138,7 @@ def run(config: RunConfig) -> RunResult:
     ks = ks_for(config.kind, config.ks)
     summaries = {name: _summary(config.kind, questions, s, ks) for name, s in systems.items()}
     result = RunResult(config, dataset, questions, ks, systems, summaries, ingest, timings)
-    result.embedder = settings.embedder.model
+    result.embedder = settings.embedder.embedder_name()
     result.counts = _counts(questions, haystacks, len(texts), stats)
     if config.qa:
         from memsvc.evals.qa import run_qa  # the LLM client loads only when asked for
@@ -225,7 +225,8 @@ def _open_memory(
     key = config_hash(
         {
             "data": dataset.sha256,
-            "embedder": settings.embedder.model,
+            # The model and its backend (the model alone for torch: older scopes' hash).
+            "embedder": settings.embedder.embedder_name(),
             "extract": resolved_extract(config.extract, settings),
             # What extraction writes depends on its settings (extractor, confidence floor).
             "extraction": settings.extraction.model_dump() if config.extract != "off" else None,

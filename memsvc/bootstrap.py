@@ -5,12 +5,15 @@ at import time."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from tqdm import tqdm
 
 from memsvc.checks import InputChecks
+from memsvc.domain import UnavailableError
 from memsvc.domain.jobs import JobHandler, JobQueue
 from memsvc.domain.ports import Embedder, Embeddings, UnitOfWorkFactory, VectorIndex
 from memsvc.embedding import CachedEmbedder, build_embedder
@@ -28,6 +31,7 @@ from memsvc.operations.jobs import JobService
 from memsvc.operations.lifecycle import Lifecycle
 from memsvc.operations.procedure_writes import ProcedureWriter
 from memsvc.operations.purge import Purger
+from memsvc.operations.reembed import Reembedder
 from memsvc.operations.runner import InProcessRunner
 from memsvc.operations.transfer import Transfer
 from memsvc.retrieval.searcher import Searcher
@@ -39,11 +43,13 @@ from memsvc.stores.gauges import database_bytes, queue_depth
 from memsvc.stores.jobs import JobStore
 from memsvc.stores.keys import KeyRepository
 from memsvc.stores.maintenance import scrub_pending
-from memsvc.stores.meta import cache_secret, instance_id
+from memsvc.stores.meta import cache_secret, instance_id, record_embedder, recorded_embedder
 from memsvc.stores.migrate import upgrade
+from memsvc.stores.null_index import NullVectorIndex
 from memsvc.stores.readiness import readiness
 from memsvc.stores.statistics import PlannerStatistics
 from memsvc.stores.uow import SqlUnitOfWorkFactory
+from memsvc.stores.vectors import stale_vectors
 from memsvc.telemetry import Sources, Telemetry
 from memsvc.tokens import TokenCounter
 
@@ -86,8 +92,11 @@ def build(
     embedder: Embedder | None = None,
     migrate: bool = True,
     tracer_provider: object | None = None,
+    reembed: bool = False,
 ) -> Container:
-    """`tracer_provider` (OpenTelemetry) replaces the process's global one when tracing is on."""
+    """`tracer_provider` (OpenTelemetry) replaces the process's global one when tracing is on.
+    A store whose vectors another embedder made is re-embedded first: always on SQLite, on
+    PostgreSQL only with `reembed` (`memsvc reembed`), else the build is refused."""
     settings = settings or Settings()
     telemetry = Telemetry(settings.telemetry, tracer_provider)
     backend = _backend(settings)
@@ -97,12 +106,19 @@ def build(
         upgrade(write)
         statistics.refresh()
     secret = settings.embedder.cache_secret or cache_secret(write)
+    recorded = recorded_embedder(write)
     cached = (
         CachedEmbedder(embedder, None, secret)
         if embedder is not None
-        else build_embedder(settings.embedder, settings.embedding_cache_path, secret)
+        else build_embedder(settings.embedder_for(recorded), settings.embedding_cache_path, secret)
     )
+    if recorded not in (None, cached.name):
+        _embedder_changed(backend, recorded, cached.name, reembed)
+        _reembed(backend, write, read, cached)
     index = backend.index(read, cached.dim, instance_id(write))
+    if recorded != cached.name:
+        index.rebuild()  # its files hold the old embedder's vectors, or none (a new store)
+        record_embedder(write, cached.name)
     uow = SqlUnitOfWorkFactory(write, read, index, cached.name, backend)
     tokens = TokenCounter()
     extraction, llm = _extraction(settings, uow, cached, tokens)
@@ -157,6 +173,36 @@ def build(
         telemetry=telemetry,
         backend=backend,
     )
+
+
+def _embedder_changed(backend: Backend, recorded: str, name: str, allowed: bool) -> None:
+    """Refuse to re-embed a shared store unless asked to (other processes may be writing
+    with the old embedder); otherwise say what is about to happen."""
+    if backend.shared and not allowed:
+        raise UnavailableError(
+            f"this store's vectors were made by {recorded!r} and the embedder is now {name!r}; "
+            "vectors of two embedders are never searched together. Stop every server and "
+            "worker of this store and run `memsvc reembed` once (it re-embeds every vector "
+            "from its text), or keep the old embedder (MEMSVC_EMBEDDER_BACKEND=auto keeps "
+            "the store's backend)."
+        )
+    logger.warning(
+        "this store's vectors were made by %s and the embedder is now %s: re-embedding them "
+        "from their texts before serving (once; an interrupted run goes on at the next start)",
+        recorded,
+        name,
+    )
+
+
+def _reembed(backend: Backend, write: Engine, read: Engine, cached: CachedEmbedder) -> None:
+    """Re-embed every vector another embedder made. The vector index is rebuilt from SQL
+    afterwards, so writes go through a unit of work that feeds it nothing meanwhile."""
+    tenants, count = stale_vectors(write, cached.name)
+    uow = SqlUnitOfWorkFactory(write, read, NullVectorIndex(), cached.name, backend)
+    start = time.perf_counter()
+    with tqdm(total=count, desc="re-embed", unit="vector", disable=count == 0) as bar:
+        done = Reembedder(uow, cached, bar.update).run(tenants)
+    logger.warning("re-embedded %d vectors in %.0f s", done, time.perf_counter() - start)
 
 
 def _backend(settings: Settings) -> Backend:

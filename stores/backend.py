@@ -32,6 +32,9 @@ class Backend(Protocol):
     # the writer before them commits, rather than on the database's busy wait (SQLite's
     # sleeps up to 100 ms between tries, leaving the database idle while writers wait).
     serial_writes: bool
+    # Other processes (API replicas, workers) may use the store at the same time: one of them
+    # starting with another embedder must not re-embed the vectors under the others' feet.
+    shared: bool
 
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         """(write, read) engines."""
@@ -68,6 +71,7 @@ class SqliteBackend:
     name: str = "sqlite"
     queue: str = "inproc"
     serial_writes: bool = True
+    shared: bool = False
 
     def engines(self, pool: PoolOptions) -> tuple[Engine, Engine]:
         return make_engine(self.url, immediate=True, pool=pool), make_engine(self.url, pool=pool)

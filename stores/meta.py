@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from memsvc.stores.tables import MetaRow
+from memsvc.stores.tables import MetaRow, UnitVectorRow
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -49,3 +49,25 @@ def flag(session: Session, key: str, on: bool) -> None:
 def is_flagged(engine: Engine, key: str) -> bool:
     with Session(engine) as session:
         return session.scalar(select(MetaRow.value).where(MetaRow.key == key)) is not None
+
+
+EMBEDDER = "embedder"  # the name of the embedder the store's vectors were made by
+
+
+def recorded_embedder(engine: Engine) -> str | None:
+    """The embedder the store's vectors were made by (None: a new store). A store from before
+    it was recorded names it in its vectors' rows."""
+    with Session(engine) as session:
+        value = session.scalar(select(MetaRow.value).where(MetaRow.key == EMBEDDER))
+        return value or session.scalar(select(UnitVectorRow.model).limit(1))
+
+
+def record_embedder(engine: Engine, name: str) -> None:
+    """Record that every vector of the store is made by `name` from now on."""
+    with Session(engine) as session:
+        session.execute(delete(MetaRow).where(MetaRow.key == EMBEDDER))
+        session.add(MetaRow(key=EMBEDDER, value=name))
+        try:
+            session.commit()
+        except IntegrityError:  # another process recorded it at the same moment
+            session.rollback()

@@ -27,6 +27,7 @@ class PostgresBackend:
     name: str = "postgresql"
     queue: str = "procrastinate"
     serial_writes: bool = False
+    shared: bool = True
     hnsw: HnswOptions = field(default_factory=HnswOptions)
 
     @classmethod

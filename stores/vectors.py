@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 from memsvc.stores.partitions import parse_partition, partition_key
 from memsvc.stores.tables import UnitRow, UnitVectorRow, VectorPartitionRow
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from memsvc.domain import Granularity
 from memsvc.domain.vectors import VectorChanges
 
 
@@ -119,6 +120,25 @@ class VectorStore:
         )
         return {int(s): self._codec.decode(v) for s, v in rows}
 
+    def stale(self, after: int, limit: int, sessions: bool) -> list[int]:
+        """Up to `limit` seqs above `after`, in order, of the tenant's vectors that another
+        embedder made: of session units if `sessions`, else of every other unit."""
+        c = self._table.c
+        session = UnitRow.granularity == Granularity.SESSION.value
+        rows = self._session.scalars(
+            select(c.seq)
+            .join(UnitRow, UnitRow.seq == c.seq)
+            .where(
+                UnitRow.tenant_id == self._tenant_id,
+                c.model != self._model,
+                c.seq > after,
+                session if sessions else ~session,
+            )
+            .order_by(c.seq)
+            .limit(limit)
+        )
+        return [int(s) for s in rows]
+
     def partitions(self, user_id: str | None, granularity: str) -> list[str]:
         """The partitions a search over `granularity` covers: the user's, or (no user given)
         every partition of the tenant with that granularity."""
@@ -174,3 +194,13 @@ class VectorStore:
             set_={"version": VectorPartitionRow.version + 1},
         ).returning(VectorPartitionRow.version)
         return int(self._session.scalar(stmt) or 1)
+
+
+def stale_vectors(engine: Engine, model: str) -> tuple[list[str], int]:
+    """The tenants with vectors, and how many vectors another embedder than `model` made."""
+    with engine.connect() as conn:
+        tenants = conn.scalars(select(VectorPartitionRow.tenant_id).distinct()).all()
+        count = conn.scalar(
+            select(func.count()).select_from(UnitVectorRow).where(UnitVectorRow.model != model)
+        )
+    return sorted(tenants), int(count or 0)

@@ -230,6 +230,18 @@ def rebuild_index(db: DbOption = None) -> None:
     console.print(f"rebuilt the vector index: {count} vectors")
 
 
+@app.command()
+def reembed(db: DbOption = None) -> None:
+    """Re-embed every vector another embedder (model or backend) made, from the texts in SQL.
+    An embedded (SQLite) store does this by itself at start; a PostgreSQL store refuses to
+    start until it ran, with every server and worker of the store stopped."""
+    from memsvc.bootstrap import build
+
+    container = build(_settings(db), reembed=True)
+    container.close()
+    console.print(f"every vector is now made by {container.embedder.name}")
+
+
 def _register_evals() -> None:
     try:
         from memsvc.evals.cli import bench_app, eval_app
