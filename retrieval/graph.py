@@ -179,10 +179,14 @@ def rank_turns(
 def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
     """Add the `graph` list (turns by PPR mass); returns the linked entity names. The graph
     is only built (or read from the cache) when the query names an entity of the scope."""
-    if not link(ctx.query.text, cache.names(ctx)):
+    with ctx.probe.span("search.names"):
+        names = cache.names(ctx)
+    if not link(ctx.query.text, names):
         out.turns["graph"] = []
         return []
-    ranked, linked = rank_turns(cache.get(ctx), ctx.query.text, top)
+    with ctx.probe.span("search.view"):
+        scoped = cache.get(ctx)
+    ranked, linked = rank_turns(scoped, ctx.query.text, top)
     items: list[Item] = [(seq, score, rank) for rank, (seq, score) in enumerate(ranked, 1)]
     out.turns["graph"] = items
     return linked

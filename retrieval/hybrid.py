@@ -12,6 +12,7 @@ from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
 from memsvc.domain import Granularity, SearchQuery, Status
 from memsvc.domain.filters import UnitFilter
 from memsvc.domain.ports import UnitOfWork, VectorFilter, VectorIndex
+from memsvc.domain.probe import NULL_PROBE, Probe
 
 Ranked = list[tuple[int, float]]  # (unit seq, score), best first
 
@@ -26,12 +27,14 @@ class QueryContext:
     index: VectorIndex
     candidates: int
     directories: DirectoryCache | None = None
+    probe: Probe = NULL_PROBE  # times the stages of this search
     _hidden: dict[str, list[int]] | None = None
 
     def directory(self) -> TurnDirectory:
         """The scope's turn directory (cached across searches by the searcher)."""
         cache = self.directories or DirectoryCache()
-        return cache.get(self.uow, self.query.scope.user_id)
+        with self.probe.span("search.directory"):
+            return cache.get(self.uow, self.query.scope.user_id)
 
     def hidden(self, granularity: Granularity) -> list[int]:
         """Seqs of the scope's units of `granularity` this search must not see (superseded,
@@ -84,10 +87,11 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
     partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, granularity)
     if not partitions:
         return {f"{granularity}.dense": [], f"{granularity}.lexical": []}
-    dense = ctx.index.search(
-        partitions, ctx.vector, ctx.candidates, vector_filter(ctx, where, granularity)
-    )
-    lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
+    with ctx.probe.span("search.dense"):
+        allowed = vector_filter(ctx, where, granularity)
+        dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed)
+    with ctx.probe.span("search.lexical"):
+        lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
 
 

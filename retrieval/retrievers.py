@@ -70,7 +70,9 @@ def turn_lists(ctx: QueryContext, out: Lists) -> None:
 def time_lists(ctx: QueryContext, window: TimeWindow, out: Lists) -> None:
     """Hybrid turn retrieval inside the window only (finds what the global lists missed)."""
     timed = replace(ctx.query, time_window=window)
-    sub = QueryContext(timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates, ctx.directories)
+    sub = QueryContext(
+        timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates, ctx.directories, ctx.probe
+    )
     for name, pairs in hybrid_lists(sub, Granularity.TURN).items():
         out.turns[name.replace("turn.", "time.")] = _ranked(pairs)
 
