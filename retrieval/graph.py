@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
+from memsvc.retrieval.directory import Stamp
 from memsvc.retrieval.hybrid import QueryContext
 from memsvc.retrieval.retrievers import Item, Lists
 
@@ -54,9 +55,7 @@ class GraphCache:
     def _entry(self, ctx: QueryContext) -> _Entry:
         scope = ctx.query.scope
         key = (scope.tenant_id, scope.user_id)
-        stamp = ctx.uow.vectors.versions(
-            scope.user_id, [str(Granularity.ENTITY), str(Granularity.RELATION)]
-        )
+        stamp = ctx.stamp(Granularity.ENTITY, Granularity.RELATION)
         with self._lock:
             cached = self._items.get(key)
             if cached and cached.stamp == stamp:
@@ -74,7 +73,7 @@ class GraphCache:
 
 @dataclass(slots=True)
 class _Entry:
-    stamp: tuple[int, ...]
+    stamp: Stamp
     entities: list[MemoryUnit]
     names: dict[str, str]
     graph: ScopeGraph | None = None

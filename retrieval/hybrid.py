@@ -10,7 +10,7 @@ import numpy as np
 from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
 
 from memsvc.domain import Granularity, SearchQuery, Status
-from memsvc.domain.filters import UnitFilter
+from memsvc.domain.filters import UnitFilter, parse_partition
 from memsvc.domain.ports import UnitOfWork, VectorFilter, VectorIndex
 from memsvc.domain.probe import NULL_PROBE, Probe
 
@@ -29,12 +29,27 @@ class QueryContext:
     directories: DirectoryCache | None = None
     probe: Probe = NULL_PROBE  # times the stages of this search
     _hidden: dict[str, list[int]] | None = None
+    _versions: dict[str, int] | None = None
+
+    def versions(self) -> dict[str, int]:
+        """partition -> version of the scope's vector partitions, read once per search: the
+        vector index and the caches of turn directories and graphs check them."""
+        if self._versions is None:
+            self._versions = self.uow.vectors.versions(self.query.scope.user_id)
+        return self._versions
+
+    def stamp(self, *granularities: Granularity) -> tuple[tuple[str, int], ...]:
+        """The versions of the scope's partitions of these granularities (a cache key)."""
+        wanted = {str(g) for g in granularities}
+        return tuple(
+            sorted((p, v) for p, v in self.versions().items() if parse_partition(p)[2] in wanted)
+        )
 
     def directory(self) -> TurnDirectory:
         """The scope's turn directory (cached across searches by the searcher)."""
         cache = self.directories or DirectoryCache()
         with self.probe.span("search.directory"):
-            return cache.get(self.uow, self.query.scope.user_id)
+            return cache.get(self.uow, self.query.scope.user_id, self.stamp(Granularity.TURN))
 
     def hidden(self, granularity: Granularity) -> list[int]:
         """Seqs of the scope's units of `granularity` this search must not see (superseded,
@@ -89,7 +104,7 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
         return {f"{granularity}.dense": [], f"{granularity}.lexical": []}
     with ctx.probe.span("search.dense"):
         allowed = vector_filter(ctx, where, granularity)
-        dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed)
+        dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed, ctx.versions())
     with ctx.probe.span("search.lexical"):
         lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}

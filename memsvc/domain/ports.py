@@ -6,7 +6,7 @@ retrievers and jobs see only these protocols."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -48,9 +48,16 @@ class VectorIndex(Protocol):
     vectors: FAISS keeps a rebuildable copy beside SQLite; pgvector searches them in place."""
 
     def search(
-        self, partitions: Sequence[str], query: np.ndarray, k: int, where: VectorFilter
+        self,
+        partitions: Sequence[str],
+        query: np.ndarray,
+        k: int,
+        where: VectorFilter,
+        versions: Mapping[str, int] | None = None,
     ) -> list[tuple[int, float]]:
-        """Top-k (unit seq, cosine similarity) over the given partitions, best first."""
+        """Top-k (unit seq, cosine similarity) over the given partitions, best first.
+        `versions`: the partitions' versions as the caller's transaction read them (a search
+        reads them once for all its lists); an index kept outside SQL otherwise reads them."""
         ...
 
     def apply(self, changes: Sequence[VectorChanges]) -> None:
