@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 from memsvc.retrieval.directory import Stamp
 from memsvc.retrieval.hybrid import QueryContext
+from memsvc.retrieval.pagerank import Walk, pagerank, walk_of
 from memsvc.retrieval.retrievers import Item, Lists
 
 from memsvc.domain import Granularity, MemoryUnit
@@ -31,6 +32,12 @@ class ScopeGraph:
     graph: nx.Graph
     names: dict[str, str]  # normalised name or alias -> entity id
     turn_seqs: dict[str, int]  # turn node id -> seq
+    walk: Walk | None = None  # the graph as PageRank walks it, made by the first walk
+
+    def pagerank(self, personal: dict[str, float], alpha: float) -> dict[str, float]:
+        if self.walk is None:  # two searches may both make it: the same walk either way
+            self.walk = walk_of(self.graph)
+        return pagerank(self.walk, personal, alpha)
 
 
 class GraphCache:
@@ -163,7 +170,7 @@ def rank_turns(
     personal = _seed_weights(scoped, seeds) if scoped.graph.number_of_edges() else {}
     if not personal:
         return [], []
-    mass = nx.pagerank(scoped.graph, alpha=0.5, personalization=personal, weight="weight")
+    mass = scoped.pagerank(personal, alpha=0.5)
     ranked = sorted(
         (
             (scoped.turn_seqs[node], score)
