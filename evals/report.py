@@ -118,6 +118,7 @@ def to_json(result: RunResult, command: str) -> dict[str, Any]:
             name: {
                 "summary": result.summaries[name].to_dict(),
                 "latency_ms": latency_stats(run.latencies_ms),
+                "latencies_ms": [round(ms, 3) for ms in run.latencies_ms],  # per question
                 "routes": dict(run.routes),
                 "granularities_top10": dict(run.granularities),
                 **({"stages": run.stages.to_dict()} if run.stages else {}),
