@@ -4,7 +4,7 @@ both scoped to the query's partitions and filters before they run."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
@@ -28,8 +28,11 @@ class QueryContext:
     candidates: int
     directories: DirectoryCache | None = None
     probe: Probe = NULL_PROBE  # times the stages of this search
+    # Granularities whose lexical lists the search reads in one go (see `lexical`).
+    together: tuple[Granularity, ...] = ()
     _hidden: dict[str, list[int]] | None = None
     _versions: dict[str, int] | None = None
+    _lexical: tuple[UnitFilter, dict[Granularity, Ranked]] | None = None
 
     def versions(self) -> dict[str, int]:
         """partition -> version of the scope's vector partitions, read once per search: the
@@ -37,6 +40,27 @@ class QueryContext:
         if self._versions is None:
             self._versions = self.uow.vectors.versions(self.query.scope.user_id)
         return self._versions
+
+    def lexical(self, granularity: Granularity, partitions: list[str], where: UnitFilter) -> Ranked:
+        """The lexical list of `granularity` under `where`. The first request for one of
+        `together` reads all of them (the index may share the work: FTS5 counts each query
+        term's documents once, not once per list); a request under another filter (a time
+        window) reads its own."""
+        shared = replace(where, granularities=None)
+        if granularity in self.together and self._lexical is None:
+            groups = {
+                g: self.uow.vectors.partitions(self.query.scope.user_id, g) for g in self.together
+            }
+            found = self.uow.lexical.search_groups(groups, self.query.text, self.candidates, shared)
+            self._lexical = (shared, found)
+        if (
+            self._lexical is None
+            or granularity not in self._lexical[1]
+            or self._lexical[0] != shared
+            or tuple(where.granularities or ()) != (granularity,)
+        ):
+            return self.uow.lexical.search(partitions, self.query.text, self.candidates, where)
+        return self._lexical[1][granularity]
 
     def stamp(self, *granularities: Granularity) -> tuple[tuple[str, int], ...]:
         """The versions of the scope's partitions of these granularities (a cache key)."""
@@ -106,7 +130,7 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
         allowed = vector_filter(ctx, where, granularity)
         dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed, ctx.versions())
     with ctx.probe.span("search.lexical"):
-        lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
+        lexical = ctx.lexical(granularity, partitions, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
 
 

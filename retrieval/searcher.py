@@ -119,6 +119,8 @@ class Searcher:
             ctx = QueryContext(
                 query, vector, uow, self._index, self._settings.candidates, self._directories, probe
             )
+            if query.granularities is None:  # routed: the lists it reads are known in advance
+                ctx.together = router.read_together(query.mode, query.text)
             lists, plan = self._retrieve(ctx)
             with probe.span("search.fuse"):
                 fused = self._fuse(lists, plan.route.weights)

@@ -3,18 +3,21 @@ transaction as the units, with one `part` token per partition for scoped MATCH q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 import Stemmer
 from memsvc.stores.partitions import partition_token
 from memsvc.stores.tables import UnitRow
 from memsvc.stores.units import UnitFilter, apply_filter
-from sqlalchemy import column, literal_column, select, table, text
+from sqlalchemy import Select, column, literal_column, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
 from memsvc.domain.auth import TenantRef
 from memsvc.domain.text import content_words
+from memsvc.domain.units import Granularity
 
 MAX_QUERY_TERMS = 64
 FTS = table("units_fts", column("rowid"), column("content"), column("part"))
@@ -56,28 +59,77 @@ class SqliteFts:
     def search(
         self, partitions: Sequence[str], query: str, k: int, where: UnitFilter
     ) -> list[tuple[int, float]]:
-        terms = self._selective(partitions, query_terms(query))
+        terms = self._selective(self._size(partitions), query_terms(query))
         match = fts_match(partitions, " ".join(terms))
         if match is None or k <= 0:
             return []
-        score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
-        stmt = (
-            select(FTS.c.rowid, score)
-            .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))
-            .where(text("units_fts MATCH :m").bindparams(m=match))
-        )
-        stmt = apply_filter(stmt, self._tenant, where).order_by(score).limit(k)
+        stmt = self._matches(match, where).limit(k)
         # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
         return [(int(r[0]), -float(r[1])) for r in self._session.execute(stmt)]
 
-    def _selective(self, partitions: Sequence[str], terms: list[str]) -> list[str]:
-        """On a large partition, drop the terms found in more than COMMON of its documents:
-        BM25 gives them little weight, yet FTS5 scores every document they match, so they
-        decide the cost (a query of common words only leaves the lexical list empty and dense
-        retrieval answers). Small partitions keep every term."""
-        # The vocabulary holds tokens as the porter tokenizer stored them (stemmed).
-        tokens = _PORTER.stemWords([partition_token(p) for p in partitions])
-        size = sum(self._doc_counts(tokens).values())
+    def search_groups(
+        self,
+        groups: Mapping[Granularity, Sequence[str]],
+        query: str,
+        k: int,
+        where: UnitFilter,
+    ) -> dict[Granularity, list[tuple[int, float]]]:
+        """The granularities whose partitions are small (every term kept) share one MATCH:
+        bm25() counts each term's documents over the whole table, once per statement, and on
+        a store of many scopes that count is most of a lexical list's time. Each list is the
+        one `search` returns: the same scores, cut at k in the same order."""
+        sizes = self._sizes(groups)
+        small = {g: parts for g, parts in groups.items() if parts and sizes[g] < self._large}
+        out = {
+            g: self.search(parts, query, k, replace(where, granularities=(g,)))
+            for g, parts in groups.items()
+            if g not in small or len(small) == 1
+        }
+        if len(small) > 1:
+            out |= self._together(small, query, k, where)
+        return out
+
+    def _together(
+        self, groups: Mapping[Granularity, Sequence[str]], query: str, k: int, where: UnitFilter
+    ) -> dict[Granularity, list[tuple[int, float]]]:
+        out: dict[Granularity, list[tuple[int, float]]] = {g: [] for g in groups}
+        terms = " ".join(query_terms(query))  # as `search` keeps them on small partitions
+        match = fts_match([p for parts in groups.values() for p in parts], terms)
+        if match is None or k <= 0:
+            return out
+        every = replace(where, granularities=tuple(groups))
+        stmt = self._matches(match, every, UnitRow.granularity)
+        for seq, score, granularity in self._session.execute(stmt):
+            found = out[Granularity(granularity)]
+            if len(found) < k:
+                found.append((int(seq), -float(score)))
+        return out
+
+    def _matches(self, match: str, where: UnitFilter, *columns: Any) -> Select[Any]:
+        """(seq, bm25, *columns) of the units matching, best first."""
+        score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
+        stmt = (
+            select(FTS.c.rowid, score, *columns)
+            .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))
+            .where(text("units_fts MATCH :m").bindparams(m=match))
+        )
+        return apply_filter(stmt, self._tenant, where).order_by(score)
+
+    def _size(self, partitions: Sequence[str]) -> int:
+        """Documents in the partitions."""
+        return sum(self._doc_counts(_tokens(partitions)).values())
+
+    def _sizes(self, groups: Mapping[Granularity, Sequence[str]]) -> dict[Granularity, int]:
+        """Documents in each group's partitions (one statement)."""
+        tokens = {g: _tokens(parts) for g, parts in groups.items()}
+        counts = self._doc_counts([t for ts in tokens.values() for t in ts])
+        return {g: sum(counts.get(t, 0) for t in ts) for g, ts in tokens.items()}
+
+    def _selective(self, size: int, terms: list[str]) -> list[str]:
+        """On a large partition (`size` documents), drop the terms found in more than COMMON
+        of its documents: BM25 gives them little weight, yet FTS5 scores every document they
+        match, so they decide the cost (a query of common words only leaves the lexical list
+        empty and dense retrieval answers). Small partitions keep every term."""
         if size < self._large:
             return terms
         stems = dict(zip(terms, _PORTER.stemWords(terms), strict=True))
@@ -90,6 +142,11 @@ class SqliteFts:
             select(VOCAB.c.term, VOCAB.c.doc).where(VOCAB.c.term.in_(terms))
         )
         return {str(term): int(doc) for term, doc in rows}
+
+
+def _tokens(partitions: Sequence[str]) -> list[str]:
+    """The partitions' tokens as the vocabulary holds them (stemmed by the porter tokenizer)."""
+    return list(_PORTER.stemWords([partition_token(p) for p in partitions]))
 
 
 def query_terms(query: str) -> list[str]:
