@@ -4,13 +4,13 @@ both scoped to the query's partitions and filters before they run."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
 
 from memsvc.domain import Granularity, SearchQuery, Status
-from memsvc.domain.filters import UnitFilter, parse_partition
+from memsvc.domain.filters import LexicalSearch, UnitFilter, parse_partition
 from memsvc.domain.ports import UnitOfWork, VectorFilter, VectorIndex
 from memsvc.domain.probe import NULL_PROBE, Probe
 
@@ -28,11 +28,11 @@ class QueryContext:
     candidates: int
     directories: DirectoryCache | None = None
     probe: Probe = NULL_PROBE  # times the stages of this search
-    # Granularities whose lexical lists the search reads in one go (see `lexical`).
-    together: tuple[Granularity, ...] = ()
+    # The lexical lists (granularity, filter) the search will ask for, read in one go.
+    together: tuple[tuple[Granularity, UnitFilter], ...] = ()
     _hidden: dict[str, list[int]] | None = None
     _versions: dict[str, int] | None = None
-    _lexical: tuple[UnitFilter, dict[Granularity, Ranked]] | None = None
+    _lexical: dict[LexicalSearch, Ranked] | None = None
 
     def versions(self) -> dict[str, int]:
         """partition -> version of the scope's vector partitions, read once per search: the
@@ -41,26 +41,22 @@ class QueryContext:
             self._versions = self.uow.vectors.versions(self.query.scope.user_id)
         return self._versions
 
-    def lexical(self, granularity: Granularity, partitions: list[str], where: UnitFilter) -> Ranked:
-        """The lexical list of `granularity` under `where`. The first request for one of
-        `together` reads all of them (the index may share the work: FTS5 counts each query
-        term's documents once, not once per list); a request under another filter (a time
-        window) reads its own."""
-        shared = replace(where, granularities=None)
-        if granularity in self.together and self._lexical is None:
-            groups = {
-                g: self.uow.vectors.partitions(self.query.scope.user_id, g) for g in self.together
-            }
-            found = self.uow.lexical.search_groups(groups, self.query.text, self.candidates, shared)
-            self._lexical = (shared, found)
-        if (
-            self._lexical is None
-            or granularity not in self._lexical[1]
-            or self._lexical[0] != shared
-            or tuple(where.granularities or ()) != (granularity,)
-        ):
-            return self.uow.lexical.search(partitions, self.query.text, self.candidates, where)
-        return self._lexical[1][granularity]
+    def lexical(self, partitions: list[str], where: UnitFilter) -> Ranked:
+        """The lexical list of the partitions under `where`. The first request reads every
+        list of `together` (the index may share the work: FTS5 counts each query term's
+        documents once, not once per list); a request not among them reads its own."""
+        if self._lexical is None and self.together:
+            user = self.query.scope.user_id
+            searches = [
+                LexicalSearch(tuple(self.uow.vectors.partitions(user, g)), w)
+                for g, w in self.together
+            ]
+            lists = self.uow.lexical.search_many(searches, self.query.text, self.candidates)
+            self._lexical = dict(zip(searches, lists))
+        found = (self._lexical or {}).get(LexicalSearch(tuple(partitions), where))
+        if found is None:
+            found = self.uow.lexical.search(partitions, self.query.text, self.candidates, where)
+        return found
 
     def stamp(self, *granularities: Granularity) -> tuple[tuple[str, int], ...]:
         """The versions of the scope's partitions of these granularities (a cache key)."""
@@ -130,7 +126,7 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
         allowed = vector_filter(ctx, where, granularity)
         dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed, ctx.versions())
     with ctx.probe.span("search.lexical"):
-        lexical = ctx.lexical(granularity, partitions, where)
+        lexical = ctx.lexical(partitions, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
 
 

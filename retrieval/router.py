@@ -250,13 +250,13 @@ def plan(
     )
 
 
-def read_together(mode: str, text: str) -> tuple[Granularity, ...]:
-    """The granularities whose lexical lists a search will ask for, so that they are read in
-    one go: turns and facts (their keys) in auto and all modes, sessions and topics when the
-    query aggregates (their priors) or in mode all. Mode turn reads turns only."""
+def read_together(mode: str, feats: Features) -> tuple[Granularity, ...]:
+    """The granularities whose lexical lists a routed search will ask for, so that they are
+    read in one go: turns and facts (their keys) in auto and all modes, sessions and topics
+    when the query aggregates (their priors) or in mode all. Mode turn reads turns only."""
     if mode == "turn":
         return ()
-    wide = mode == "all" or bool(AGGREGATION.search(text))
+    wide = mode == "all" or feats.aggregation
     return (Granularity.TURN, Granularity.FACT) + (
         (Granularity.SESSION, Granularity.TOPIC) if wide else ()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from threading import Lock
 from typing import Any
 
@@ -16,7 +17,7 @@ from memsvc.retrieval.diversify import by_session, crowded
 from memsvc.retrieval.evidence import evidence
 from memsvc.retrieval.fusion import Fused, rrf, two_stage
 from memsvc.retrieval.graph import GraphCache, graph_list
-from memsvc.retrieval.hybrid import QueryContext, visible_statuses
+from memsvc.retrieval.hybrid import QueryContext, unit_filter, visible_statuses
 from memsvc.retrieval.material import gather
 from memsvc.retrieval.packing import pack
 from memsvc.retrieval.procedures import procedure_lists
@@ -42,6 +43,7 @@ from memsvc.domain import (
     TimeWindow,
     utcnow,
 )
+from memsvc.domain.filters import UnitFilter
 from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory, VectorIndex
 from memsvc.domain.probe import NULL_PROBE, Probe, Recorder
 from memsvc.settings import RetrievalSettings
@@ -119,8 +121,6 @@ class Searcher:
             ctx = QueryContext(
                 query, vector, uow, self._index, self._settings.candidates, self._directories, probe
             )
-            if query.granularities is None:  # routed: the lists it reads are known in advance
-                ctx.together = router.read_together(query.mode, query.text)
             lists, plan = self._retrieve(ctx)
             with probe.span("search.fuse"):
                 fused = self._fuse(lists, plan.route.weights)
@@ -187,10 +187,13 @@ class Searcher:
         query = ctx.query
         lists = Lists()
         wanted = query.granularities
+        with ctx.probe.span("search.route"):
+            feats = router.features(query.text, query.query_time or utcnow())
+            ctx.together = _read_together(query, feats)
         if wanted is None or Granularity.TURN in wanted:
             self._timed("turn", turn_lists, ctx, lists)
         with ctx.probe.span("search.route"):
-            plan = self._plan(query, lists)
+            plan = self._plan(query, lists, feats)
         weights = plan.route.weights
         if wanted is not None:  # the caller chose granularities: no routing beyond them
             plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}
@@ -209,11 +212,10 @@ class Searcher:
         self._run_routed(ctx, plan, lists)
         return lists, plan
 
-    def _plan(self, query: SearchQuery, lists: Lists) -> router.Plan:
+    def _plan(self, query: SearchQuery, lists: Lists, feats: router.Features) -> router.Plan:
         """The router's plan from the query's words and the first (turn) pass."""
         dense, lexical = lists.turns.get("turn.dense", []), lists.turns.get("turn.lexical", [])
         first_pass = [s for _, s, _ in dense[:FIRST_PASS]]
-        feats = router.features(query.text, query.query_time or utcnow())
         seen = evidence(dense, lexical, self._settings.candidates) if dense else None
         plan = router.plan(query.mode, feats, first_pass, seen)
         if query.exclude:
@@ -268,3 +270,18 @@ class Searcher:
             matched_key=matched,
             time_window=window,
         )
+
+
+def _read_together(
+    query: SearchQuery, feats: router.Features
+) -> tuple[tuple[Granularity, UnitFilter], ...]:
+    """The lexical lists a routed search will ask for, read in one go: those of the
+    granularities `router.read_together` names, and the turns inside the query's time window
+    (the time lists). A search over granularities the caller chose reads each on its own."""
+    if query.granularities is not None:
+        return ()
+    wanted = [(g, unit_filter(query, g)) for g in router.read_together(query.mode, feats)]
+    if wanted and feats.window is not None and query.time_window is None:
+        timed = replace(query, time_window=feats.window)
+        wanted.append((Granularity.TURN, unit_filter(timed, Granularity.TURN)))
+    return tuple(wanted)

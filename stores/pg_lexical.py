@@ -9,8 +9,7 @@ partitions (a fairer corpus than FTS5's whole table)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 from memsvc.stores.lexical import query_terms
@@ -36,8 +35,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import BigInteger
 
 from memsvc.domain.auth import TenantRef
-from memsvc.domain.filters import UnitFilter
-from memsvc.domain.units import Granularity
+from memsvc.domain.filters import LexicalSearch, UnitFilter
 
 CONFIG: ColumnClause[Any] = literal_column("'english'::regconfig")
 K1, B = 1.2, 0.75  # BM25's usual constants (FTS5 uses the same)
@@ -92,19 +90,12 @@ class PgLexical:
         rows = self._session.execute(stmt.limit(int(k)))
         return [(int(seq), float(score)) for seq, score in rows]
 
-    def search_groups(
-        self,
-        groups: Mapping[Granularity, Sequence[str]],
-        query: str,
-        k: int,
-        where: UnitFilter,
-    ) -> dict[Granularity, list[tuple[int, float]]]:
-        """One search per granularity: BM25's statistics here are those of the searched
+    def search_many(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        """One statement per list: BM25's statistics here are those of the searched
         partitions, so lists of different partitions cannot share a query."""
-        return {
-            g: self.search(parts, query, k, replace(where, granularities=(g,)))
-            for g, parts in groups.items()
-        }
+        return [self.search(s.partitions, query, k, s.where) for s in searches]
 
     def _lexemes(self, text: str) -> list[str]:
         """The query's words as the index stores them (stemmed, stop words gone)."""

@@ -13,10 +13,9 @@ from typing import Protocol, Self, runtime_checkable
 import numpy as np
 
 from memsvc.domain.auth import Tenancy, TenantRef
-from memsvc.domain.filters import UnitFilter
+from memsvc.domain.filters import LexicalSearch, UnitFilter
 from memsvc.domain.jobs import JobQueue
 from memsvc.domain.repositories import History, Jobs, Scopes, Units, Vectors
-from memsvc.domain.units import Granularity
 from memsvc.domain.vectors import VectorChanges, VectorFilter
 
 __all__ = [
@@ -94,16 +93,11 @@ class LexicalIndex(Protocol):
         """Top-k (unit seq, score) within the partitions; higher score is better."""
         ...
 
-    def search_groups(
-        self,
-        groups: Mapping[Granularity, Sequence[str]],
-        query: str,
-        k: int,
-        where: UnitFilter,
-    ) -> dict[Granularity, list[tuple[int, float]]]:
-        """`search` for several granularities of one query at once, each over its own
-        partitions and `where` narrowed to it: the same lists, read together where the index
-        can share work between them."""
+    def search_many(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        """`search` for several lists of one query (in order): the same lists, read
+        together where the index can share work between them."""
         ...
 
 

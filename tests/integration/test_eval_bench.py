@@ -49,7 +49,7 @@ def test_bench_profile_tables_where_search_time_goes(tmp_path: Path) -> None:
     first, later = size.stages["first"], size.stages["later"]
     assert (first["searches"], later["searches"]) == (1, 4)  # the scope's first search apart
     stages = [s["name"] for s in later["stages"]]
-    assert stages[:3] == ["search", "embed", "turn"] and stages[-1] == "sdk"
+    assert stages[:2] == ["search", "embed"] and "turn" in stages and stages[-1] == "sdk"
     assert all(s["p95"] >= s["p50"] >= 0 for s in later["stages"])
     markdown = (write_bench(result, tmp_path / "b") / "bench.md").read_text()
     assert "Where memsvc's search time goes" in markdown and "| turn/dense |" not in markdown

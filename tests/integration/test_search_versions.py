@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -97,3 +98,23 @@ def test_a_search_begun_before_a_write_keeps_the_index(container: Container) -> 
     assert sum("vector_partitions" in s for s in sent) == 1
     assert not any("unit_vectors" in s for s in sent)
     assert np.isfinite([s for _, s in hits]).all()
+
+
+@pytest.mark.sqlite_only  # FTS5 (PostgreSQL's BM25 counts per partition: one list each)
+def test_a_routed_search_reads_its_lexical_lists_in_one_statement(memory: Memory) -> None:
+    when = datetime(2024, 5, 10, tzinfo=UTC)
+    for session in ("a", "b"):
+        memory.add(
+            [{"role": "user", "content": f"I visited Maria in Lisbon ({session})"}],
+            user_id="u",
+            session_id=session,
+            occurred_at=when,
+            extract="sync",
+        )
+    question = "How many times did I visit Maria in Lisbon last month altogether?"
+    with statements(memory._container) as sent:
+        result = memory.search(question, user_id="u", query_time=when + timedelta(days=25))
+    assert result.route.name == "time+wide"  # turn, fact, session, topic and time lists
+    assert sum("units_fts MATCH" in s for s in sent) == 1
+    votes = {v.retriever for h in result.hits for v in h.retrievers}
+    assert {"turn.lexical", "time.lexical", "session"} <= votes
