@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 import psutil
+from memsvc.evals.profile import StageTimes, stages_markdown
 from memsvc.evals.report import git_info, latency_stats, machine_info
 from memsvc.evals.synthetic import synthetic_questions, synthetic_turns
 from tqdm import tqdm
@@ -60,6 +61,7 @@ class BenchConfig:
     progress: bool = True
     seed: int = 0
     extract: Literal["auto", "sync", "async", "off"] = "auto"  # of each add
+    profile: bool = False  # time each stage of every memsvc search (evals/profile.py)
 
 
 @dataclass(slots=True)
@@ -79,6 +81,7 @@ class SizeResult:
     dense_latency_ms: dict[str, float]
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    stages: dict[str, Any] | None = None  # with --profile: StageTimes.to_dict()
 
 
 @dataclass(slots=True)
@@ -156,6 +159,7 @@ class ServiceRun:
     dense_ms: list[float]
     rss_ingest_mb: float
     rss_search_mb: float
+    stages: StageTimes | None = None
 
 
 def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> SizeResult:
@@ -192,6 +196,7 @@ def _measure(config: BenchConfig, settings: Settings, raw: Any, size: int) -> Si
             "search": run.rss_search_mb,
         },
         note=note if cheap else "",
+        stages=run.stages.to_dict() if run.stages else None,
     )
 
 
@@ -213,13 +218,14 @@ def through_service(
             with PeakRSS() as rss_ingest:
                 ingest_s = _ingest(memory, corpus, config)
             questions = synthetic_questions(config.queries, seed=config.seed + corpus.size + 1)
+            stages = StageTimes() if config.profile else None
             with PeakRSS() as rss_search:
-                mine = _search_memsvc(memory, questions, config.k)
+                mine = _search_memsvc(memory, questions, config.k, stages)
                 flat_vectors = _repeat(corpus.vectors, corpus.size)
                 flat = _search_dense(raw, flat_vectors, questions, config.k)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return ServiceRun(ingest_s, mine, flat, rss_ingest.mb, rss_search.mb)
+    return ServiceRun(ingest_s, mine, flat, rss_ingest.mb, rss_search.mb, stages)
 
 
 def raw_embed(
@@ -292,13 +298,21 @@ def _ingest(memory: Memory, corpus: Corpus, config: BenchConfig) -> float:
     return time.perf_counter() - start
 
 
-def _search_memsvc(memory: Memory, questions: list[str], k: int) -> list[float]:
-    memory.search("warm-up question about nothing", user_id="bench", k=k)
+def _search_memsvc(
+    memory: Memory, questions: list[str], k: int, stages: StageTimes | None = None
+) -> list[float]:
+    """Latencies of the questions' searches, after one untimed search (the scope's first,
+    cold one: with `stages`, its profile is kept apart from the others')."""
+    profile = stages is not None
     out = []
-    for q in questions:
+    for i, q in enumerate(["warm-up question about nothing", *questions]):
         start = time.perf_counter()
-        memory.search(q, user_id="bench", k=k)
-        out.append((time.perf_counter() - start) * 1000)
+        result = memory.search(q, user_id="bench", k=k, profile=profile)
+        elapsed = (time.perf_counter() - start) * 1000
+        if stages is not None:
+            stages.add("bench", result, elapsed)
+        if i:
+            out.append(elapsed)
     return out
 
 
@@ -363,6 +377,10 @@ def bench_markdown(data: dict[str, Any]) -> str:
         "",
         "Latencies include query embedding (unique queries, no cache) for both systems.",
     ]
+    for s in data["sizes"]:
+        if s.get("stages"):
+            lines += ["", f"## Where memsvc's search time goes: {s['size']:,} turns"]
+            lines += stages_markdown(s["stages"])
     return "\n".join(lines) + "\n"
 
 

@@ -59,6 +59,9 @@ Coverage = Annotated[
 DumpHits = Annotated[
     bool, typer.Option(help="Also write hits.jsonl: each question's route and voted hits")
 ]
+Profile = Annotated[
+    bool, typer.Option(help="Time each stage of memsvc's searches: a p50/p95 table in the report")
+]
 Exclude = Annotated[
     list[str] | None,
     typer.Option("--exclude", help="Leave a retriever out of memsvc's route (repeat; ablations)"),
@@ -125,6 +128,7 @@ def _command(kind: Kind) -> Callable[..., None]:  # one body for both datasets
         dump_hits: DumpHits = False,
         coverage: Coverage = False,
         database_url: DatabaseUrl = None,
+        profile: Profile = False,
     ) -> None:
         # The parameters above (locals() also holds the closure's `kind`).
         options = {name: value for name, value in locals().items() if name != "kind"}
@@ -313,6 +317,10 @@ def bench(
     database_url: Annotated[
         str | None, typer.Option(help="--db: an existing database instead of a new one")
     ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(help="Time each stage of memsvc's searches: a p50/p95 table per size"),
+    ] = False,
 ) -> None:
     """Ingest throughput, search latency and memory as a scope grows, next to dense flat;
     with --db, a whole store of --turns turns (PostgreSQL + pgvector or SQLite + FAISS)."""
@@ -339,6 +347,7 @@ def bench(
         embedder=embedder,
         extract=extract,  # type: ignore[arg-type]  # checked above
         progress=progress,
+        profile=profile,
     )
     result = run_bench(config)
     folder = write_bench(result, out)

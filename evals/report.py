@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from memsvc.evals.profile import stages_markdown
 from memsvc.evals.runner import RunResult
 
 import memsvc
@@ -117,8 +118,10 @@ def to_json(result: RunResult, command: str) -> dict[str, Any]:
             name: {
                 "summary": result.summaries[name].to_dict(),
                 "latency_ms": latency_stats(run.latencies_ms),
+                "latencies_ms": [round(ms, 3) for ms in run.latencies_ms],  # per question
                 "routes": dict(run.routes),
                 "granularities_top10": dict(run.granularities),
+                **({"stages": run.stages.to_dict()} if run.stages else {}),
             }
             for name, run in result.systems.items()
         },
@@ -221,6 +224,8 @@ def to_markdown(data: dict[str, Any]) -> str:
             f"Routes taken: {_counts(mine['routes'])}. "
             f"Granularities of the first ten hits: {_counts(mine['granularities_top10'])}.",
         ]
+        if mine.get("stages"):
+            lines += ["", "## Where memsvc's search time goes", *stages_markdown(mine["stages"])]
     return "\n".join(lines) + "\n"
 
 

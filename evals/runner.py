@@ -69,6 +69,7 @@ class RunConfig:
     progress: bool = True
     dump_hits: bool = False  # write each question's route and voted hits (hits.jsonl)
     coverage: bool = False  # evidence coverage of packed contexts at 512/1024/2048 tokens
+    profile: bool = False  # time each stage of memsvc's searches (evals/profile.py)
     settings: Settings | None = None
     # Another database for the scopes (e.g. postgresql+pgserver:///DIR): the ingest ledger
     # stays in the cache folder, keyed by this URL too.
@@ -195,6 +196,8 @@ def _run_memsvc(
         options: dict[str, Any] = {"k": config.search_k, "mode": config.mode}
         if config.exclude:
             options["exclude_retrievers"] = list(config.exclude)
+        if config.profile:
+            options["profile"] = True
         found = _timed(
             timings,
             "search_memsvc",

@@ -16,6 +16,7 @@ from memsvc.evals.coverage import BUDGETS, covered_by_memsvc, covered_by_ranking
 from memsvc.evals.coverage import coverage as coverage_of
 from memsvc.evals.loaders import Haystack, Question
 from memsvc.evals.metrics import RankedHit
+from memsvc.evals.profile import StageTimes
 from tqdm import tqdm
 
 from memsvc import Memory, MemoryClient, SearchResult, Unit
@@ -42,6 +43,8 @@ class SystemRun:
     dumps: dict[str, dict[str, Any]] = field(default_factory=dict)
     # With `--coverage`: per question, `coverage@<budget>` of its packed context.
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
+    # With `--profile`: where memsvc's searches spent their time, stage by stage.
+    stages: StageTimes | None = None
 
 
 # Embedded or over HTTP: the same public methods.
@@ -130,7 +133,7 @@ def search_memsvc(
     coverage: bool = False,
 ) -> SystemRun:
     """Ask every question in its own scope with its date as the query time."""
-    run = SystemRun("memsvc")
+    run = SystemRun("memsvc", stages=StageTimes() if options.get("profile") else None)
     names = _ClientIds(memory)
     sessions = {
         sdk_session_id(h.scope_id, s.session_id): s.session_id
@@ -141,6 +144,8 @@ def search_memsvc(
         start = time.perf_counter()
         result = memory.search(q.text, user_id=q.scope_id, query_time=q.query_time, **options)
         run.latencies_ms.append((time.perf_counter() - start) * 1000)
+        if run.stages is not None:
+            run.stages.add(q.scope_id, result, run.latencies_ms[-1])
         run.hits[q.question_id] = hits_from_sdk(result, sessions)
         run.routes[result.route.name] += 1
         run.granularities.update(h.granularity for h in result.hits[:10])

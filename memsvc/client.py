@@ -163,8 +163,10 @@ class _Api:
         include_archived: bool = False,
         context_budget: int | None = None,
         exclude_retrievers: Sequence[str] = (),
+        profile: bool = False,
     ) -> SearchResult:
-        """Find memories for a query; every hit says which retrievers found it and why."""
+        """Find memories for a query; every hit says which retrievers found it and why.
+        `profile=True` adds where the search spent its time (`result.profile`)."""
         body = _build(
             SearchRequest,
             query=query,
@@ -181,6 +183,7 @@ class _Api:
             include_archived=include_archived,
             context_budget=context_budget,
             exclude_retrievers=list(exclude_retrievers),
+            profile=profile,
         )
         return self._run(
             _Call(

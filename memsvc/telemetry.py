@@ -1,7 +1,7 @@
 """Metrics and traces for operators: Prometheus metrics on a registry of our own (scraped at
-`GET /metrics`) and, when `telemetry.tracing` is on, OpenTelemetry spans of add, search and
-each retriever. Both listen through one `Probe` (memsvc.domain.probe) that the services call;
-nothing here reads memory content."""
+`GET /metrics`) and, when `telemetry.tracing` is on, OpenTelemetry spans of add, search, each
+retriever and the other stages of a search. Both listen through one `Probe`
+(memsvc.domain.probe) that the services call; nothing here reads memory content."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ class Telemetry:
             buckets=FAST,
             registry=r,
         )
+        self.stage_seconds = Histogram(
+            "memsvc_search_stage_duration_seconds",
+            "Time of the other stages of a search (route, fuse, load, and inside retrievers: "
+            "dense, lexical, directory, ...)",
+            ["stage"],
+            buckets=FAST,
+            registry=r,
+        )
         self.ingested = Counter("memsvc_ingested_turns", "Turns stored by add", registry=r)
         self.job_seconds = Histogram(
             "memsvc_job_duration_seconds",
@@ -96,6 +104,8 @@ class Telemetry:
     def _observe(self, name: str, seconds: float) -> None:
         if name.startswith("retriever."):
             self.retriever_seconds.labels(name.removeprefix("retriever.")).observe(seconds)
+        elif name.startswith("search."):
+            self.stage_seconds.labels(name.removeprefix("search.")).observe(seconds)
         elif name in ("add", "search"):
             self.operation_seconds.labels(name).observe(seconds)
 

@@ -9,8 +9,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from memsvc.domain import Granularity
 from memsvc.domain.ports import UnitOfWork
+
+Stamp = tuple[tuple[str, int], ...]  # (partition, version) of the partitions a cache follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +38,15 @@ class TurnDirectory:
 
 class DirectoryCache:
     def __init__(self, size: int = 128) -> None:
-        self._items: OrderedDict[tuple[str, str | None], tuple[tuple[int, ...], TurnDirectory]]
+        self._items: OrderedDict[tuple[str, str | None], tuple[Stamp, TurnDirectory]]
         self._items = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, uow: UnitOfWork, user_id: str | None) -> TurnDirectory:
+    def get(self, uow: UnitOfWork, user_id: str | None, stamp: Stamp) -> TurnDirectory:
+        """The directory of the user's (or tenant's) turns; `stamp` is the versions of the
+        scope's turn partitions as the search read them."""
         key = (uow.tenant_id, user_id)
-        stamp = uow.vectors.versions(user_id, [str(Granularity.TURN)])
         with self._lock:
             cached = self._items.get(key)
             if cached and cached[0] == stamp:

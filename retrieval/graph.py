@@ -15,7 +15,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
+from memsvc.retrieval.directory import Stamp
 from memsvc.retrieval.hybrid import QueryContext
+from memsvc.retrieval.pagerank import Walk, pagerank, walk_of
 from memsvc.retrieval.retrievers import Item, Lists
 
 from memsvc.domain import Granularity, MemoryUnit
@@ -30,6 +32,12 @@ class ScopeGraph:
     graph: nx.Graph
     names: dict[str, str]  # normalised name or alias -> entity id
     turn_seqs: dict[str, int]  # turn node id -> seq
+    walk: Walk | None = None  # the graph as PageRank walks it, made by the first walk
+
+    def pagerank(self, personal: dict[str, float], alpha: float) -> dict[str, float]:
+        if self.walk is None:  # two searches may both make it: the same walk either way
+            self.walk = walk_of(self.graph)
+        return pagerank(self.walk, personal, alpha)
 
 
 class GraphCache:
@@ -54,9 +62,7 @@ class GraphCache:
     def _entry(self, ctx: QueryContext) -> _Entry:
         scope = ctx.query.scope
         key = (scope.tenant_id, scope.user_id)
-        stamp = ctx.uow.vectors.versions(
-            scope.user_id, [str(Granularity.ENTITY), str(Granularity.RELATION)]
-        )
+        stamp = ctx.stamp(Granularity.ENTITY, Granularity.RELATION)
         with self._lock:
             cached = self._items.get(key)
             if cached and cached.stamp == stamp:
@@ -74,7 +80,7 @@ class GraphCache:
 
 @dataclass(slots=True)
 class _Entry:
-    stamp: tuple[int, ...]
+    stamp: Stamp
     entities: list[MemoryUnit]
     names: dict[str, str]
     graph: ScopeGraph | None = None
@@ -164,7 +170,7 @@ def rank_turns(
     personal = _seed_weights(scoped, seeds) if scoped.graph.number_of_edges() else {}
     if not personal:
         return [], []
-    mass = nx.pagerank(scoped.graph, alpha=0.5, personalization=personal, weight="weight")
+    mass = scoped.pagerank(personal, alpha=0.5)
     ranked = sorted(
         (
             (scoped.turn_seqs[node], score)
@@ -179,10 +185,14 @@ def rank_turns(
 def graph_list(ctx: QueryContext, cache: GraphCache, out: Lists, top: int = 100) -> list[str]:
     """Add the `graph` list (turns by PPR mass); returns the linked entity names. The graph
     is only built (or read from the cache) when the query names an entity of the scope."""
-    if not link(ctx.query.text, cache.names(ctx)):
+    with ctx.probe.span("search.names"):
+        names = cache.names(ctx)
+    if not link(ctx.query.text, names):
         out.turns["graph"] = []
         return []
-    ranked, linked = rank_turns(cache.get(ctx), ctx.query.text, top)
+    with ctx.probe.span("search.view"):
+        scoped = cache.get(ctx)
+    ranked, linked = rank_turns(scoped, ctx.query.text, top)
     items: list[Item] = [(seq, score, rank) for rank, (seq, score) in enumerate(ranked, 1)]
     out.turns["graph"] = items
     return linked

@@ -10,8 +10,9 @@ import numpy as np
 from memsvc.retrieval.directory import DirectoryCache, TurnDirectory
 
 from memsvc.domain import Granularity, SearchQuery, Status
-from memsvc.domain.filters import UnitFilter
+from memsvc.domain.filters import LexicalSearch, UnitFilter, parse_partition
 from memsvc.domain.ports import UnitOfWork, VectorFilter, VectorIndex
+from memsvc.domain.probe import NULL_PROBE, Probe
 
 Ranked = list[tuple[int, float]]  # (unit seq, score), best first
 
@@ -26,12 +27,49 @@ class QueryContext:
     index: VectorIndex
     candidates: int
     directories: DirectoryCache | None = None
+    probe: Probe = NULL_PROBE  # times the stages of this search
+    # The lexical lists (granularity, filter) the search will ask for, read in one go.
+    together: tuple[tuple[Granularity, UnitFilter], ...] = ()
     _hidden: dict[str, list[int]] | None = None
+    _versions: dict[str, int] | None = None
+    _lexical: dict[LexicalSearch, Ranked] | None = None
+
+    def versions(self) -> dict[str, int]:
+        """partition -> version of the scope's vector partitions, read once per search: the
+        vector index and the caches of turn directories and graphs check them."""
+        if self._versions is None:
+            self._versions = self.uow.vectors.versions(self.query.scope.user_id)
+        return self._versions
+
+    def lexical(self, partitions: list[str], where: UnitFilter) -> Ranked:
+        """The lexical list of the partitions under `where`. The first request reads every
+        list of `together` (the index may share the work: FTS5 counts each query term's
+        documents once, not once per list); a request not among them reads its own."""
+        if self._lexical is None and self.together:
+            user = self.query.scope.user_id
+            searches = [
+                LexicalSearch(tuple(self.uow.vectors.partitions(user, g)), w)
+                for g, w in self.together
+            ]
+            lists = self.uow.lexical.search_many(searches, self.query.text, self.candidates)
+            self._lexical = dict(zip(searches, lists))
+        found = (self._lexical or {}).get(LexicalSearch(tuple(partitions), where))
+        if found is None:
+            found = self.uow.lexical.search(partitions, self.query.text, self.candidates, where)
+        return found
+
+    def stamp(self, *granularities: Granularity) -> tuple[tuple[str, int], ...]:
+        """The versions of the scope's partitions of these granularities (a cache key)."""
+        wanted = {str(g) for g in granularities}
+        return tuple(
+            sorted((p, v) for p, v in self.versions().items() if parse_partition(p)[2] in wanted)
+        )
 
     def directory(self) -> TurnDirectory:
         """The scope's turn directory (cached across searches by the searcher)."""
         cache = self.directories or DirectoryCache()
-        return cache.get(self.uow, self.query.scope.user_id)
+        with self.probe.span("search.directory"):
+            return cache.get(self.uow, self.query.scope.user_id, self.stamp(Granularity.TURN))
 
     def hidden(self, granularity: Granularity) -> list[int]:
         """Seqs of the scope's units of `granularity` this search must not see (superseded,
@@ -84,10 +122,11 @@ def hybrid_lists(ctx: QueryContext, granularity: Granularity) -> dict[str, Ranke
     partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, granularity)
     if not partitions:
         return {f"{granularity}.dense": [], f"{granularity}.lexical": []}
-    dense = ctx.index.search(
-        partitions, ctx.vector, ctx.candidates, vector_filter(ctx, where, granularity)
-    )
-    lexical = ctx.uow.lexical.search(partitions, ctx.query.text, ctx.candidates, where)
+    with ctx.probe.span("search.dense"):
+        allowed = vector_filter(ctx, where, granularity)
+        dense = ctx.index.search(partitions, ctx.vector, ctx.candidates, allowed, ctx.versions())
+    with ctx.probe.span("search.lexical"):
+        lexical = ctx.lexical(partitions, where)
     return {f"{granularity}.dense": dense, f"{granularity}.lexical": lexical}
 
 

@@ -70,7 +70,7 @@ def turn_lists(ctx: QueryContext, out: Lists) -> None:
 def time_lists(ctx: QueryContext, window: TimeWindow, out: Lists) -> None:
     """Hybrid turn retrieval inside the window only (finds what the global lists missed)."""
     timed = replace(ctx.query, time_window=window)
-    sub = QueryContext(timed, ctx.vector, ctx.uow, ctx.index, ctx.candidates, ctx.directories)
+    sub = replace(ctx, query=timed)  # the same versions and hidden units
     for name, pairs in hybrid_lists(sub, Granularity.TURN).items():
         out.turns[name.replace("turn.", "time.")] = _ranked(pairs)
 
@@ -216,9 +216,8 @@ def feedback_lists(ctx: QueryContext, seeds: list[int], out: Lists, beta: float 
     moved = moved / (np.linalg.norm(moved) or 1.0)
     where = unit_filter(ctx.query, Granularity.TURN)
     partitions = ctx.uow.vectors.partitions(ctx.query.scope.user_id, Granularity.TURN)
-    pairs = ctx.index.search(
-        partitions, moved, ctx.candidates, vector_filter(ctx, where, Granularity.TURN)
-    )
+    allowed = vector_filter(ctx, where, Granularity.TURN)
+    pairs = ctx.index.search(partitions, moved, ctx.candidates, allowed, ctx.versions())
     out.turns["feedback"] = _ranked(pairs)
 
 

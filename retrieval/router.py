@@ -21,7 +21,7 @@ from datetime import datetime
 
 from memsvc.retrieval.evidence import Evidence
 
-from memsvc.domain import Route, TimeWindow
+from memsvc.domain import Granularity, Route, TimeWindow
 from memsvc.domain.timeexpr import query_window
 
 # Counting or collecting over many memories. "how many days ago" is a duration, not a count.
@@ -247,6 +247,18 @@ def plan(
     )
     return Plan(
         Route(name or "focused", weights, reasons, info), diversify, feats.window, expand=("fact",)
+    )
+
+
+def read_together(mode: str, feats: Features) -> tuple[Granularity, ...]:
+    """The granularities whose lexical lists a routed search will ask for, so that they are
+    read in one go: turns and facts (their keys) in auto and all modes, sessions and topics
+    when the query aggregates (their priors) or in mode all. Mode turn reads turns only."""
+    if mode == "turn":
+        return ()
+    wide = mode == "all" or feats.aggregation
+    return (Granularity.TURN, Granularity.FACT) + (
+        (Granularity.SESSION, Granularity.TOPIC) if wide else ()
     )
 
 

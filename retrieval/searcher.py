@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from threading import Lock
 from typing import Any
 
@@ -16,7 +17,7 @@ from memsvc.retrieval.diversify import by_session, crowded
 from memsvc.retrieval.evidence import evidence
 from memsvc.retrieval.fusion import Fused, rrf, two_stage
 from memsvc.retrieval.graph import GraphCache, graph_list
-from memsvc.retrieval.hybrid import QueryContext, visible_statuses
+from memsvc.retrieval.hybrid import QueryContext, unit_filter, visible_statuses
 from memsvc.retrieval.material import gather
 from memsvc.retrieval.packing import pack
 from memsvc.retrieval.procedures import procedure_lists
@@ -42,8 +43,9 @@ from memsvc.domain import (
     TimeWindow,
     utcnow,
 )
-from memsvc.domain.ports import Embeddings, UnitOfWorkFactory, VectorIndex
-from memsvc.domain.probe import NULL_PROBE, Probe
+from memsvc.domain.filters import UnitFilter
+from memsvc.domain.ports import Embeddings, UnitOfWork, UnitOfWorkFactory, VectorIndex
+from memsvc.domain.probe import NULL_PROBE, Probe, Recorder
 from memsvc.settings import RetrievalSettings
 
 FIRST_PASS = 10  # turn similarities the router reads
@@ -97,34 +99,72 @@ class Searcher:
         self.access = AccessRecorder(uow)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        with self._probe.span("search", k=query.k, mode=query.mode):
-            return self._search(query)
+        probe = Recorder(self._probe) if query.profile else self._probe
+        with probe.span("search", k=query.k, mode=query.mode):
+            result = self._search(query, probe)
+        if isinstance(probe, Recorder):
+            result.profile = probe.steps()
+        return result
 
-    def _timed(self, name: str, retriever: Callable[..., Any], *args: Any) -> Any:
+    def _timed(
+        self, name: str, retriever: Callable[..., Any], ctx: QueryContext, *args: Any
+    ) -> Any:
         """Run one retriever inside its own probe span (`retriever.<name>`)."""
-        with self._probe.span("retriever." + name, retriever=name):
-            return retriever(*args)
+        with ctx.probe.span("retriever." + name, retriever=name):
+            return retriever(ctx, *args)
 
-    def _search(self, query: SearchQuery) -> SearchResult:
-        with self._probe.span("retriever.embed", retriever="embed"):
+    def _search(self, query: SearchQuery, probe: Probe) -> SearchResult:
+        with probe.span("retriever.embed", retriever="embed"):
             vector = self._embed(query.scope.tenant_id, query.text)
+        material = None
         with self._uow(query.scope.tenant_id, write=False) as uow:
             ctx = QueryContext(
-                query, vector, uow, self._index, self._settings.candidates, self._directories
+                query, vector, uow, self._index, self._settings.candidates, self._directories, probe
             )
             lists, plan = self._retrieve(ctx)
-            fused = self._fuse(lists, plan.route.weights)
+            with probe.span("search.fuse"):
+                fused = self._fuse(lists, plan.route.weights)
             # A margin over k: supporting lists may name turns the search must not show.
             pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k + 10]
-            visible = visible_statuses(query)
-            units = {
-                seq: unit
-                for seq, unit in uow.units.by_seqs(f.key for f in pool).items()
-                if unit.status in visible
-            }
-            material = gather(uow, lists, query, plan.diversify) if query.context_budget else None
+            with probe.span("search.load"):
+                units = self._visible(uow, query, pool)
+            if query.context_budget:
+                with probe.span("search.gather"):
+                    material = gather(uow, lists, query, plan.diversify)
+        with probe.span("search.hits"):
+            hits = self._hits(
+                query, plan, [(f, units[f.key]) for f in pool if f.key in units], lists
+            )
+        seqs = {unit.id: seq for seq, unit in units.items()}
+        self.access.record(query.scope.tenant_id, [seqs[h.unit.id] for h in hits])
+        result = SearchResult(
+            hits=hits, route=plan.route, time_window=query.time_window or plan.window
+        )
+        if query.context_budget:
+            with probe.span("search.pack"):
+                packed = pack(hits, query.context_budget, material)
+            result.context, result.context_items = packed.text, packed.items
+        return result
+
+    def _visible(
+        self, uow: UnitOfWork, query: SearchQuery, pool: list[Fused[int]]
+    ) -> dict[int, MemoryUnit]:
+        """The pool's units the search may show (by seq)."""
+        visible = visible_statuses(query)
+        found = uow.units.by_seqs(f.key for f in pool)
+        return {seq: unit for seq, unit in found.items() if unit.status in visible}
+
+    def _hits(
+        self,
+        query: SearchQuery,
+        plan: router.Plan,
+        pooled: list[tuple[Fused[int], MemoryUnit]],
+        lists: Lists,
+    ) -> list[Hit]:
+        """Explained hits in fused order, diversified over sessions when the plan asks and
+        the best ones crowd into one session; the first k, ranked."""
         window = query.time_window or plan.window
-        hits = [self._hit(f, units[f.key], lists, window) for f in pool if f.key in units]
+        hits = [self._hit(f, unit, lists, window) for f, unit in pooled]
         if plan.diversify and crowded(
             [h.unit.scope.session_id for h in hits[:CROWD_WINDOW]], CROWD
         ):
@@ -134,13 +174,7 @@ class Searcher:
         hits = hits[: query.k]
         for rank, hit in enumerate(hits, start=1):
             hit.rank = rank
-        seqs = {unit.id: seq for seq, unit in units.items()}
-        self.access.record(query.scope.tenant_id, [seqs[h.unit.id] for h in hits])
-        result = SearchResult(hits=hits, route=plan.route, time_window=window)
-        if query.context_budget:
-            packed = pack(hits, query.context_budget, material)
-            result.context, result.context_items = packed.text, packed.items
-        return result
+        return hits
 
     def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
         lists_ = {**lists.turns, **lists.direct}
@@ -153,15 +187,13 @@ class Searcher:
         query = ctx.query
         lists = Lists()
         wanted = query.granularities
+        with ctx.probe.span("search.route"):
+            feats = router.features(query.text, query.query_time or utcnow())
+            ctx.together = _read_together(query, feats)
         if wanted is None or Granularity.TURN in wanted:
             self._timed("turn", turn_lists, ctx, lists)
-        dense, lexical = lists.turns.get("turn.dense", []), lists.turns.get("turn.lexical", [])
-        first_pass = [s for _, s, _ in dense[:FIRST_PASS]]
-        feats = router.features(query.text, query.query_time or utcnow())
-        seen = evidence(dense, lexical, self._settings.candidates) if dense else None
-        plan = router.plan(query.mode, feats, first_pass, seen)
-        if query.exclude:
-            router.exclude(plan, query.exclude)
+        with ctx.probe.span("search.route"):
+            plan = self._plan(query, lists, feats)
         weights = plan.route.weights
         if wanted is not None:  # the caller chose granularities: no routing beyond them
             plan.route.weights = {k: v for k, v in weights.items() if k.startswith("turn.")}
@@ -179,6 +211,16 @@ class Searcher:
             return lists, plan
         self._run_routed(ctx, plan, lists)
         return lists, plan
+
+    def _plan(self, query: SearchQuery, lists: Lists, feats: router.Features) -> router.Plan:
+        """The router's plan from the query's words and the first (turn) pass."""
+        dense, lexical = lists.turns.get("turn.dense", []), lists.turns.get("turn.lexical", [])
+        first_pass = [s for _, s, _ in dense[:FIRST_PASS]]
+        seen = evidence(dense, lexical, self._settings.candidates) if dense else None
+        plan = router.plan(query.mode, feats, first_pass, seen)
+        if query.exclude:
+            router.exclude(plan, query.exclude)
+        return plan
 
     def _run_routed(self, ctx: QueryContext, plan: router.Plan, lists: Lists) -> None:
         weights = plan.route.weights
@@ -228,3 +270,18 @@ class Searcher:
             matched_key=matched,
             time_window=window,
         )
+
+
+def _read_together(
+    query: SearchQuery, feats: router.Features
+) -> tuple[tuple[Granularity, UnitFilter], ...]:
+    """The lexical lists a routed search will ask for, read in one go: those of the
+    granularities `router.read_together` names, and the turns inside the query's time window
+    (the time lists). A search over granularities the caller chose reads each on its own."""
+    if query.granularities is not None:
+        return ()
+    wanted = [(g, unit_filter(query, g)) for g in router.read_together(query.mode, feats)]
+    if wanted and feats.window is not None and query.time_window is None:
+        timed = replace(query, time_window=feats.window)
+        wanted.append((Granularity.TURN, unit_filter(timed, Granularity.TURN)))
+    return tuple(wanted)

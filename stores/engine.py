@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from memsvc.domain.probe import count_statement
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,13 +56,15 @@ def make_engine(url: str, *, immediate: bool = False, pool: PoolOptions | None =
     if not is_sqlite(url):
         from memsvc.stores.pgserver import resolve  # the `postgres` extra
 
-        return create_engine(
-            resolve(url),
-            pool_pre_ping=True,  # a connection dropped by a restart is replaced, not used
-            pool_size=pool.size,
-            max_overflow=pool.max_overflow,
-            pool_timeout=pool.timeout_s,
-            json_serializer=strict_json,
+        return _counted(
+            create_engine(
+                resolve(url),
+                pool_pre_ping=True,  # a connection dropped by a restart is replaced, not used
+                pool_size=pool.size,
+                max_overflow=pool.max_overflow,
+                pool_timeout=pool.timeout_s,
+                json_serializer=strict_json,
+            )
         )
     database = make_url(url).database
     if database and database != ":memory:":
@@ -74,6 +78,16 @@ def make_engine(url: str, *, immediate: bool = False, pool: PoolOptions | None =
         json_serializer=strict_json,
     )
     _configure_sqlite(engine, immediate)
+    return _counted(engine)
+
+
+def _counted(engine: Engine) -> Engine:
+    """Tell a search's profile (if one is being recorded) of every statement sent."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(*_args: Any) -> None:
+        count_statement()
+
     return engine
 
 

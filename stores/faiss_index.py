@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict, cast
@@ -61,7 +61,12 @@ class FaissVectorIndex:
 
     # -- VectorIndex ------------------------------------------------------------------------
     def search(
-        self, partitions: Sequence[str], query: np.ndarray, k: int, where: VectorFilter
+        self,
+        partitions: Sequence[str],
+        query: np.ndarray,
+        k: int,
+        where: VectorFilter,
+        versions: Mapping[str, int] | None = None,
     ) -> list[tuple[int, float]]:
         if k <= 0 or not partitions or (where.allow is not None and not where.allow):
             return []
@@ -69,9 +74,11 @@ class FaissVectorIndex:
         params = _search_params(where)
         hits: list[tuple[int, float]] = []
         with self._lock:
-            versions = self._sql_versions(partitions)
-            for partition, version in versions.items():
-                part = self._fresh(partition, version)
+            if versions is None:
+                versions = self._sql_versions(partitions)
+            # A partition SQL has no version for has never held a vector.
+            for partition in (p for p in partitions if p in versions):
+                part = self._fresh(partition, versions[partition])
                 n = min(k, part.index.ntotal)
                 if n == 0:
                     continue
@@ -147,7 +154,11 @@ class FaissVectorIndex:
     # -- internals --------------------------------------------------------------------------
     def _fresh(self, partition: str, sql_version: int) -> _Part:
         part = self._parts.get(partition) or self._load(partition)
-        if part.version > sql_version:  # database older than the file: start over
+        if part.version > sql_version:
+            # The caller's snapshot may predate a write this index has taken in since; only
+            # a database older than the index now (restored from a backup) starts it over.
+            sql_version = self._sql_versions([partition]).get(partition, 0)
+        if part.version > sql_version:
             part = _Part(_new_index(self._dim), 0)
         if part.version != sql_version:
             self._catch_up(partition, part)

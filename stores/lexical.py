@@ -3,17 +3,30 @@ transaction as the units, with one `part` token per partition for scoped MATCH q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import Stemmer
 from memsvc.stores.partitions import partition_token
 from memsvc.stores.tables import UnitRow
 from memsvc.stores.units import UnitFilter, apply_filter
-from sqlalchemy import column, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    column,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
 from memsvc.domain.auth import TenantRef
+from memsvc.domain.filters import LexicalSearch
 from memsvc.domain.text import content_words
 
 MAX_QUERY_TERMS = 64
@@ -56,28 +69,77 @@ class SqliteFts:
     def search(
         self, partitions: Sequence[str], query: str, k: int, where: UnitFilter
     ) -> list[tuple[int, float]]:
-        terms = self._selective(partitions, query_terms(query))
+        terms = self._selective(self._size(partitions), query_terms(query))
         match = fts_match(partitions, " ".join(terms))
         if match is None or k <= 0:
             return []
-        score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
-        stmt = (
-            select(FTS.c.rowid, score)
-            .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))
-            .where(text("units_fts MATCH :m").bindparams(m=match))
-        )
-        stmt = apply_filter(stmt, self._tenant, where).order_by(score).limit(k)
+        stmt = self._matches(match, where).limit(k)
         # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
         return [(int(r[0]), -float(r[1])) for r in self._session.execute(stmt)]
 
-    def _selective(self, partitions: Sequence[str], terms: list[str]) -> list[str]:
-        """On a large partition, drop the terms found in more than COMMON of its documents:
-        BM25 gives them little weight, yet FTS5 scores every document they match, so they
-        decide the cost (a query of common words only leaves the lexical list empty and dense
-        retrieval answers). Small partitions keep every term."""
-        # The vocabulary holds tokens as the porter tokenizer stored them (stemmed).
-        tokens = _PORTER.stemWords([partition_token(p) for p in partitions])
-        size = sum(self._doc_counts(tokens).values())
+    def search_many(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        """Lists on small partitions (every term kept) whose filters differ only in
+        granularity and time window share one MATCH: bm25() counts each query term's
+        documents over the whole table once per statement, and on a store of many scopes
+        that count is most of a list's time. Each list is the one `search` returns: the same
+        scores, cut at k in the same order."""
+        sizes = self._sizes([s.partitions for s in searches])
+        out: list[list[tuple[int, float]] | None] = [None] * len(searches)
+        shared: dict[UnitFilter, list[int]] = {}
+        for i, s in enumerate(searches):
+            if s.partitions and sizes[i] < self._large and len(s.where.granularities or ()) == 1:
+                shared.setdefault(_apart_from_kind_and_time(s.where), []).append(i)
+        for indices in (ix for ix in shared.values() if len(ix) > 1):
+            found = self._together([searches[i] for i in indices], query, k)
+            for i, ranked in zip(indices, found):
+                out[i] = ranked
+        return [
+            ranked if ranked is not None else self.search(s.partitions, query, k, s.where)
+            for ranked, s in zip(out, searches)
+        ]
+
+    def _together(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        partitions = list(dict.fromkeys(p for s in searches for p in s.partitions))
+        match = fts_match(partitions, " ".join(query_terms(query)))  # as `search` on small ones
+        if match is None or k <= 0:
+            return [[] for _ in searches]
+        kinds = tuple(dict.fromkeys(g for s in searches for g in s.where.granularities or ()))
+        where = replace(_apart_from_kind_and_time(searches[0].where), granularities=kinds)
+        # Whether a row is in each list's window: the comparisons `search` makes in SQL.
+        windows = [_window(s.where) for s in searches]
+        marks = [case((w, 1), else_=0) for w in windows if w is not None]
+        stmt = self._matches(match, where, FTS.c.part, UnitRow.granularity, *marks)
+        return _split(self._session.execute(stmt), searches, [w is not None for w in windows], k)
+
+    def _matches(self, match: str, where: UnitFilter, *columns: Any) -> Select[Any]:
+        """(seq, bm25, *columns) of the units matching, best first."""
+        score: ColumnClause[float] = literal_column("bm25(units_fts, 1.0, 0.0)")
+        stmt = (
+            select(FTS.c.rowid, score, *columns)
+            .select_from(FTS.join(UnitRow, UnitRow.seq == FTS.c.rowid))
+            .where(text("units_fts MATCH :m").bindparams(m=match))
+        )
+        return apply_filter(stmt, self._tenant, where).order_by(score)
+
+    def _size(self, partitions: Sequence[str]) -> int:
+        """Documents in the partitions."""
+        return sum(self._doc_counts(_tokens(partitions)).values())
+
+    def _sizes(self, groups: Sequence[Sequence[str]]) -> list[int]:
+        """Documents in each group of partitions (one statement)."""
+        tokens = [_tokens(parts) for parts in groups]
+        counts = self._doc_counts(list({t for ts in tokens for t in ts}))
+        return [sum(counts.get(t, 0) for t in ts) for ts in tokens]
+
+    def _selective(self, size: int, terms: list[str]) -> list[str]:
+        """On a large partition (`size` documents), drop the terms found in more than COMMON
+        of its documents: BM25 gives them little weight, yet FTS5 scores every document they
+        match, so they decide the cost (a query of common words only leaves the lexical list
+        empty and dense retrieval answers). Small partitions keep every term."""
         if size < self._large:
             return terms
         stems = dict(zip(terms, _PORTER.stemWords(terms), strict=True))
@@ -90,6 +152,43 @@ class SqliteFts:
             select(VOCAB.c.term, VOCAB.c.doc).where(VOCAB.c.term.in_(terms))
         )
         return {str(term): int(doc) for term, doc in rows}
+
+
+def _split(
+    rows: Iterable[Any], searches: Sequence[LexicalSearch], windowed: list[bool], k: int
+) -> list[list[tuple[int, float]]]:
+    """Each list's first k rows (best first): those of its partitions and granularity, and
+    inside its window (the row's next window mark, when the list has a window)."""
+    out: list[list[tuple[int, float]]] = [[] for _ in searches]
+    tokens = [{partition_token(p) for p in s.partitions} for s in searches]  # as stored
+    kinds = [{str(g) for g in s.where.granularities or ()} for s in searches]
+    for seq, score, part, granularity, *marks in rows:
+        inside = iter(marks)
+        for i, found in enumerate(out):
+            in_window = next(inside) if windowed[i] else 1
+            if in_window and len(found) < k and part in tokens[i] and granularity in kinds[i]:
+                # FTS5's bm25() is negative (lower is better): flipped as `search` does.
+                found.append((int(seq), -float(score)))
+    return out
+
+
+def _apart_from_kind_and_time(where: UnitFilter) -> UnitFilter:
+    return replace(where, granularities=None, occurred_from=None, occurred_to=None)
+
+
+def _window(where: UnitFilter) -> ColumnElement[bool] | None:
+    """The filter's time window as `apply_filter` writes it, or None."""
+    bounds = []
+    if where.occurred_from is not None:
+        bounds.append(UnitRow.occurred_at >= where.occurred_from)
+    if where.occurred_to is not None:
+        bounds.append(UnitRow.occurred_at < where.occurred_to)
+    return and_(*bounds) if bounds else None
+
+
+def _tokens(partitions: Sequence[str]) -> list[str]:
+    """The partitions' tokens as the vocabulary holds them (stemmed by the porter tokenizer)."""
+    return list(_PORTER.stemWords([partition_token(p) for p in partitions]))
 
 
 def query_terms(query: str) -> list[str]:

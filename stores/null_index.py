@@ -4,7 +4,7 @@ may hold vectors of another model, even of another dimension, which it must not 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -13,7 +13,12 @@ from memsvc.domain.ports import VectorChanges, VectorFilter
 
 class NullVectorIndex:
     def search(
-        self, partitions: Sequence[str], query: np.ndarray, k: int, where: VectorFilter
+        self,
+        partitions: Sequence[str],
+        query: np.ndarray,
+        k: int,
+        where: VectorFilter,
+        versions: Mapping[str, int] | None = None,
     ) -> list[tuple[int, float]]:
         return []
 

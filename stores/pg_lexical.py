@@ -35,7 +35,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import BigInteger
 
 from memsvc.domain.auth import TenantRef
-from memsvc.domain.filters import UnitFilter
+from memsvc.domain.filters import LexicalSearch, UnitFilter
 
 CONFIG: ColumnClause[Any] = literal_column("'english'::regconfig")
 K1, B = 1.2, 0.75  # BM25's usual constants (FTS5 uses the same)
@@ -89,6 +89,13 @@ class PgLexical:
         stmt = _bm25(self._tenant, list(partitions), lexemes, " or ".join(terms), where)
         rows = self._session.execute(stmt.limit(int(k)))
         return [(int(seq), float(score)) for seq, score in rows]
+
+    def search_many(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        """One statement per list: BM25's statistics here are those of the searched
+        partitions, so lists of different partitions cannot share a query."""
+        return [self.search(s.partitions, query, k, s.where) for s in searches]
 
     def _lexemes(self, text: str) -> list[str]:
         """The query's words as the index stores them (stemmed, stop words gone)."""

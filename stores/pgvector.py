@@ -17,7 +17,7 @@ WHERE clause, so a scope inside a big tenant still gets k hits near the exact on
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -101,7 +101,12 @@ class PgVectorIndex:
         self._options = options
 
     def search(
-        self, partitions: Sequence[str], query: np.ndarray, k: int, where: VectorFilter
+        self,
+        partitions: Sequence[str],
+        query: np.ndarray,
+        k: int,
+        where: VectorFilter,
+        versions: Mapping[str, int] | None = None,  # searched in place: always current
     ) -> list[tuple[int, float]]:
         if k <= 0 or not partitions or (where.allow is not None and not where.allow):
             return []

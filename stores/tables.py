@@ -93,6 +93,8 @@ class UnitRow(Base):
         Index("ix_units_scope", "tenant_id", "user_id", "granularity", "status"),
         Index("ix_units_session", "tenant_id", "session_id", "granularity"),
         Index("ix_units_occurred", "tenant_id", "granularity", "occurred_at"),
+        # A user's units in a time window (a search with a time expression); migration 0006.
+        Index("ix_units_user_occurred", "tenant_id", "user_id", "granularity", "occurred_at"),
     )
 
 

@@ -152,17 +152,18 @@ class VectorStore:
         )
         return list(rows)
 
-    def versions(self, user_id: str | None, granularities: list[str]) -> tuple[int, ...]:
-        """Version stamps of the scope's partitions of these granularities (cache keys)."""
-        keys = [partition_key(self._tenant_id, user_id, g) for g in granularities]
-        rows: dict[str, int] = dict(
-            self._session.execute(
-                select(VectorPartitionRow.partition, VectorPartitionRow.version).where(
-                    VectorPartitionRow.partition.in_(keys)
-                )
-            ).all()
-        )
-        return tuple(int(rows.get(k, 0)) for k in keys)
+    def versions(self, user_id: str | None) -> dict[str, int]:
+        """partition -> version of every vector partition of the scope: the user's, or (no
+        user given) all of the tenant's. One statement, which a search makes once: its
+        caches (turn directory, entity graph) and the vector index check these versions."""
+        row = VectorPartitionRow
+        stmt = select(row.partition, row.version)
+        if user_id is not None:  # by primary key
+            keys = [partition_key(self._tenant_id, user_id, g) for g in Granularity]
+            stmt = stmt.where(row.partition.in_(keys))
+        else:
+            stmt = stmt.where(row.tenant_id == self._tenant_id)
+        return {str(p): int(v) for p, v in self._session.execute(stmt)}
 
     def finish(self) -> list[VectorChanges]:
         """The changes of this transaction, one per partition (take them just before commit)."""

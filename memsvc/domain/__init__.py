@@ -14,6 +14,7 @@ from memsvc.domain.errors import (
     ValidationError,
 )
 from memsvc.domain.ids import new_id
+from memsvc.domain.probe import Step
 from memsvc.domain.queries import (
     AddCommand,
     AddResult,
@@ -73,6 +74,7 @@ __all__ = [
     "SearchResult",
     "SourceFilter",
     "Status",
+    "Step",
     "TimeWindow",
     "UnavailableError",
     "UpdateCommand",

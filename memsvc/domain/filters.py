@@ -26,6 +26,14 @@ class UnitFilter:
     actor: str | None = None  # the API key that wrote the unit
 
 
+@dataclass(frozen=True, slots=True)
+class LexicalSearch:
+    """One lexical list a search reads: its partitions and the filter its units pass."""
+
+    partitions: tuple[str, ...]
+    where: UnitFilter
+
+
 def partition_key(tenant_id: str, user_id: str | None, granularity: Granularity | str) -> str:
     parts = (tenant_id, user_id or "", str(granularity))
     return "/".join(quote(p, safe="") for p in parts)

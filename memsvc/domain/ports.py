@@ -6,14 +6,14 @@ retrievers and jobs see only these protocols."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from memsvc.domain.auth import Tenancy, TenantRef
-from memsvc.domain.filters import UnitFilter
+from memsvc.domain.filters import LexicalSearch, UnitFilter
 from memsvc.domain.jobs import JobQueue
 from memsvc.domain.repositories import History, Jobs, Scopes, Units, Vectors
 from memsvc.domain.vectors import VectorChanges, VectorFilter
@@ -48,9 +48,16 @@ class VectorIndex(Protocol):
     vectors: FAISS keeps a rebuildable copy beside SQLite; pgvector searches them in place."""
 
     def search(
-        self, partitions: Sequence[str], query: np.ndarray, k: int, where: VectorFilter
+        self,
+        partitions: Sequence[str],
+        query: np.ndarray,
+        k: int,
+        where: VectorFilter,
+        versions: Mapping[str, int] | None = None,
     ) -> list[tuple[int, float]]:
-        """Top-k (unit seq, cosine similarity) over the given partitions, best first."""
+        """Top-k (unit seq, cosine similarity) over the given partitions, best first.
+        `versions`: the partitions' versions as the caller's transaction read them (a search
+        reads them once for all its lists); an index kept outside SQL otherwise reads them."""
         ...
 
     def apply(self, changes: Sequence[VectorChanges]) -> None:
@@ -84,6 +91,13 @@ class LexicalIndex(Protocol):
         self, partitions: Sequence[str], query: str, k: int, where: UnitFilter
     ) -> list[tuple[int, float]]:
         """Top-k (unit seq, score) within the partitions; higher score is better."""
+        ...
+
+    def search_many(
+        self, searches: Sequence[LexicalSearch], query: str, k: int
+    ) -> list[list[tuple[int, float]]]:
+        """`search` for several lists of one query (in order): the same lists, read
+        together where the index can share work between them."""
         ...
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from memsvc.domain.probe import Step
 from memsvc.domain.units import Granularity, MemoryUnit, Scope, Status
 
 ExtractMode = Literal["auto", "sync", "async", "off"]
@@ -74,6 +75,7 @@ class SearchQuery:
     context_budget: int | None = None
     # Retrievers to leave out of the route (ablations and debugging), e.g. ("graph",).
     exclude: tuple[str, ...] = ()
+    profile: bool = False  # time each stage of this search (SearchResult.profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class SearchResult:
     time_window: TimeWindow | None = None
     context: str | None = None
     context_items: list[ContextItem] = field(default_factory=list)
+    # With `profile`: the search ("search") and then each stage, in the order they started.
+    profile: list[Step] | None = None
 
 
 @dataclass(slots=True)

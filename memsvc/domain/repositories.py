@@ -203,8 +203,9 @@ class Vectors(Protocol):
         """The partitions a search over `granularity` covers: the user's, or (no user given)"""
         ...
 
-    def versions(self, user_id: str | None, granularities: list[str]) -> tuple[int, ...]:
-        """Version stamps of the scope's partitions of these granularities (cache keys)."""
+    def versions(self, user_id: str | None) -> dict[str, int]:
+        """partition -> version of every vector partition of the scope (the user's, or the
+        tenant's), in one read: what a search's caches and the vector index check."""
         ...
 
     def finish(self) -> list[VectorChanges]:

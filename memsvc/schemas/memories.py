@@ -311,6 +311,9 @@ class SearchRequest(RequestModel):
         max_length=32,
         description="Retrievers to leave out (e.g. graph, session, turn.dense), for ablations.",
     )
+    profile: Flag = Field(
+        False, description="Time each stage of the search: the result's `profile` lists them."
+    )
 
     def to_query(self, who: Principal) -> d.SearchQuery:
         window = d.TimeWindow(self.start, self.end, "request") if self.start or self.end else None
@@ -328,6 +331,7 @@ class SearchRequest(RequestModel):
             include_archived=self.include_archived,
             context_budget=self.context_budget,
             exclude=tuple(self.exclude_retrievers),
+            profile=self.profile,
         )
 
 
@@ -389,6 +393,16 @@ class ContextItemOut(BaseModel):
     sources: list[str]
 
 
+class StepOut(BaseModel):
+    """One stage of a profiled search. A stage inside another is named by its path
+    ("turn/dense") and counts in its parent's time too."""
+
+    name: str
+    ms: float = Field(description="Wall time in milliseconds, all its calls together.")
+    statements: int = Field(description="Database statements it sent (BEGIN included).")
+    calls: int
+
+
 class SearchResult(BaseModel):
     hits: list[Hit]
     route: RouteOut
@@ -396,6 +410,12 @@ class SearchResult(BaseModel):
     context: str | None = None
     context_items: list[ContextItemOut] = Field(
         default_factory=list, description="What the packed context holds, in its order."
+    )
+    profile: list[StepOut] | None = Field(
+        None,
+        description="With `profile`: the whole search (`search`, measured in the service) "
+        "and then each stage in the order it started: embed, the retrievers and their dense "
+        "and lexical lists, route, fuse, load (reading the hits), hits.",
     )
 
     @classmethod
@@ -417,6 +437,12 @@ class SearchResult(BaseModel):
                 )
                 for i in result.context_items
             ],
+            profile=[
+                StepOut(name=p.name, ms=p.ms, statements=p.statements, calls=p.calls)
+                for p in result.profile
+            ]
+            if result.profile is not None
+            else None,
         )
 
 

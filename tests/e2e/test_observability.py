@@ -85,6 +85,8 @@ def test_metrics_move_with_traffic(api: httpx.Client, box: Container) -> None:
         assert (
             value(after, "memsvc_search_retriever_duration_seconds_count", retriever=retriever) == 3
         )
+    for stage in ("route", "fuse", "load"):
+        assert value(after, "memsvc_search_stage_duration_seconds_count", stage=stage) == 3
     assert value(after, "memsvc_ingested_turns_total") == 2
     assert value(after, "memsvc_embedded_texts_total") > value(
         before, "memsvc_embedded_texts_total"

@@ -38,3 +38,19 @@ def test_bench_measures_each_size_next_to_dense_flat(tmp_path: Path) -> None:
     assert [s["size"] for s in data["sizes"]] == [40, 60]
     markdown = (folder / "bench.md").read_text()
     assert "| 60 * |" in markdown and "cheaper configuration" in markdown
+
+
+def test_bench_profile_tables_where_search_time_goes(tmp_path: Path) -> None:
+    config = BenchConfig(sizes=(30,), queries=4, k=3, embedder="hash-64", progress=False)
+    config.profile = True
+    result = run_bench(config)
+    size = result.sizes[0]
+    assert size.stages is not None
+    first, later = size.stages["first"], size.stages["later"]
+    assert (first["searches"], later["searches"]) == (1, 4)  # the scope's first search apart
+    stages = [s["name"] for s in later["stages"]]
+    assert stages[:2] == ["search", "embed"] and "turn" in stages and stages[-1] == "sdk"
+    assert all(s["p95"] >= s["p50"] >= 0 for s in later["stages"])
+    markdown = (write_bench(result, tmp_path / "b") / "bench.md").read_text()
+    assert "Where memsvc's search time goes" in markdown and "| turn/dense |" not in markdown
+    assert "&nbsp;&nbsp;turn/dense" in markdown

@@ -21,8 +21,9 @@ def test_common_terms_are_dropped_only_on_large_partitions(container: Container)
     with container.uow("t", write=False) as uow:
         small = SqliteFts(uow.session, "t")  # default threshold: this partition is small
         large = SqliteFts(uow.session, "t", large=10)
-        assert small._selective(partitions, ["coffee", "zebra"]) == ["coffee", "zebra"]
-        assert large._selective(partitions, ["coffee", "zebra"]) == ["zebra"]
+        size = small._size(partitions)
+        assert small._selective(size, ["coffee", "zebra"]) == ["coffee", "zebra"]
+        assert large._selective(size, ["coffee", "zebra"]) == ["zebra"]
         found = large.search(partitions, "coffee zebra", 5, UnitFilter(user_id="u"))
         assert len(found) == 1  # only the rare term is searched
         assert large.search(partitions, "coffee morning", 5, UnitFilter(user_id="u")) == []

@@ -66,3 +66,21 @@ def test_statistics_are_refreshed_at_start_up(
     monkeypatch.setattr(statistics, "MIN_ROWS", 40)
     with Memory(settings):
         assert _stats(db) > 0
+
+
+def test_a_users_time_window_is_read_through_the_user_index(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sampled statistics rate a two-sided date range as very selective; without an index
+    that starts with the user, SQLite walked every user's units in the window."""
+    monkeypatch.setattr(statistics, "MIN_ROWS", 40)
+    db = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+    with Memory(settings) as memory:
+        _add(memory, "s1", 60)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT seq FROM memory_units WHERE tenant_id = 'default' "
+            "AND user_id = 'u' AND granularity IN ('turn') AND status IN ('active') "
+            "AND occurred_at >= '2024-01-01' AND occurred_at < '2024-02-01'"
+        ).fetchall()
+    assert "ix_units_user_occurred" in " ".join(str(r[-1]) for r in rows)

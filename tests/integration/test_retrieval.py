@@ -125,3 +125,25 @@ def test_a_query_vector_is_never_written_to_the_embedding_cache(memory: Memory) 
     assert before > 0
     memory.search("Where did the user take pottery classes recently?", user_id="u", k=3)
     assert entries() == before
+
+
+def test_a_profiled_search_says_where_its_time_went(memory: Memory) -> None:
+    seed(memory)
+    plain = memory.search("What is the name of my dog?", user_id="u", k=4)
+    profiled = memory.search("What is the name of my dog?", user_id="u", k=4, profile=True)
+    assert plain.profile is None
+    assert [h.memory.id for h in profiled.hits] == [h.memory.id for h in plain.hits]
+    assert profiled.profile is not None
+    steps = {s.name: s for s in profiled.profile}
+    assert profiled.profile[0].name == "search"
+    assert {"embed", "turn", "turn/dense", "turn/lexical", "route", "fuse", "load"} <= set(steps)
+    total = steps["search"]
+    assert total.ms > 0 and total.calls == 1
+    # Stages directly inside the search add up to no more than it.
+    assert sum(s.ms for s in profiled.profile if s.name != "search" and "/" not in s.name) <= (
+        total.ms
+    )
+    assert steps["load"].statements >= 1 and steps["turn/lexical"].statements >= 1
+    assert total.statements >= sum(
+        s.statements for s in profiled.profile if s.name != "search" and "/" not in s.name
+    )

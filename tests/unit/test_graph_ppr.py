@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 from memsvc.retrieval.graph import ScopeGraph, link, rank_turns
+from memsvc.retrieval.pagerank import pagerank, walk_of
 
 
 def scope_graph() -> ScopeGraph:
@@ -44,3 +47,17 @@ def test_ppr_ranks_turns_near_the_named_entity_first() -> None:
 def test_an_entity_mentioned_everywhere_is_not_a_seed() -> None:
     ranked, linked = rank_turns(scope_graph(), "what did me say?")
     assert ranked == [] and linked == []
+
+
+def test_the_cached_walk_ranks_exactly_as_networkx() -> None:
+    rng = random.Random(7)
+    g = nx.Graph()
+    for i in range(300):  # entities linked to each other and to turns, some turns alone
+        g.add_edge(f"e{rng.randrange(40)}", f"t{i}", weight=1.0)
+        if i % 7 == 0:
+            g.add_edge(f"e{rng.randrange(40)}", f"e{rng.randrange(40)}", weight=2.0)
+    g.add_node("lonely")  # a dangling node
+    walk = walk_of(g)
+    for seeds in ({"e1": 1.0}, {"e2": 0.5, "e3": 1.0 / 3}, {"e5": 1.0, "lonely": 0.2}):
+        expected = nx.pagerank(g, alpha=0.5, personalization=seeds, weight="weight")
+        assert pagerank(walk, seeds, alpha=0.5) == expected

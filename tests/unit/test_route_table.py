@@ -44,3 +44,17 @@ def test_every_route_has_an_sdk_method(tmp_path) -> None:  # type: ignore[no-unt
 def test_every_sdk_method_has_a_route(tmp_path) -> None:  # type: ignore[no-untyped-def]
     routed = {SDK_NAME.get(op, op) for op in operations(tmp_path)}
     assert sdk_methods() - routed == set()
+
+
+def test_the_sdk_search_takes_every_field_of_the_search_request(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    schema = create_app(make_settings(tmp_path)).openapi()["components"]["schemas"]
+    sdk = set(inspect.signature(_Api.search).parameters) - {"self"}
+    assert sdk == set(schema["SearchRequest"]["properties"])
+    assert "profile" in sdk  # ... and the result says where the time went
+    steps = schema["SearchResult"]["properties"]["profile"]["anyOf"][0]["items"]["$ref"]
+    assert set(schema[steps.rsplit("/", 1)[1]]["properties"]) == {
+        "name",
+        "ms",
+        "statements",
+        "calls",
+    }
