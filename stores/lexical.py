@@ -158,15 +158,21 @@ def _split(
     rows: Iterable[Any], searches: Sequence[LexicalSearch], windowed: list[bool], k: int
 ) -> list[list[tuple[int, float]]]:
     """Each list's first k rows (best first): those of its partitions and granularity, and
-    inside its window (the row's next window mark, when the list has a window)."""
+    inside its window (the row's mark for that list, when the list has a window)."""
     out: list[list[tuple[int, float]]] = [[] for _ in searches]
-    tokens = [{partition_token(p) for p in s.partitions} for s in searches]  # as stored
-    kinds = [{str(g) for g in s.where.granularities or ()} for s in searches]
-    for seq, score, part, granularity, *marks in rows:
-        inside = iter(marks)
-        for i, found in enumerate(out):
-            in_window = next(inside) if windowed[i] else 1
-            if in_window and len(found) < k and part in tokens[i] and granularity in kinds[i]:
+    # (partition token as stored, granularity) -> the lists such a row may go to, with the
+    # position of their window mark in the row (None: no window).
+    routes: dict[tuple[str, str], list[tuple[list[tuple[int, float]], int | None]]] = {}
+    marks = iter(range(len(searches)))
+    for found, search, has_window in zip(out, searches, windowed):
+        mark = next(marks) if has_window else None
+        for partition in search.partitions:
+            for granularity in search.where.granularities or ():
+                key = (partition_token(partition), str(granularity))
+                routes.setdefault(key, []).append((found, mark))
+    for seq, score, part, granularity, *inside in rows:
+        for found, mark in routes.get((part, granularity), ()):
+            if len(found) < k and (mark is None or inside[mark]):
                 # FTS5's bm25() is negative (lower is better): flipped as `search` does.
                 found.append((int(seq), -float(score)))
     return out
