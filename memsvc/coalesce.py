@@ -77,7 +77,6 @@ class Coalescer(Generic[T, R]):
             outcomes = [exc] * len(batch)
         finally:
             self._pass_lead(key)
-        self.batches += 1
         for slot, outcome in zip(batch, outcomes, strict=True):
             slot.outcome = outcome
             slot.done.set()
@@ -91,6 +90,7 @@ class Coalescer(Generic[T, R]):
                 self._cond.wait(left)
             batch = queue[: self._max]
             del queue[: self._max]
+            self.batches += 1
         return batch
 
     def _pass_lead(self, key: Hashable) -> None:

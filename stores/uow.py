@@ -62,6 +62,15 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         if self._gate is not None:
             self._gate.acquire()
+        try:
+            self._open()
+        except BaseException:
+            if self._gate is not None:
+                self._gate.release()  # never left held: every writer of the process waits on it
+            raise
+        return self
+
+    def _open(self) -> None:
         self.session = self._sessions()
         self.units = self._backend.units(self.session, self.tenancy)
         self.history = HistoryRepository(self.session, self.tenant_id)
@@ -69,7 +78,6 @@ class SqlUnitOfWork:
         self.vectors = self._backend.vectors(self.session, self.tenant_id, self._model)
         self.lexical = self._backend.lexical(self.session, self.tenancy)
         self.scopes = ScopeRepository(self.session, self.tenancy)
-        return self
 
     def commit(self) -> None:
         changes = self.vectors.finish()
