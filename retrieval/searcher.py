@@ -187,7 +187,7 @@ class Searcher:
         query = ctx.query
         lists = Lists()
         wanted = query.granularities
-        with ctx.probe.span("search.features"):
+        with ctx.probe.span("search.features"):  # the query's words, read before any list
             feats = router.features(query.text, query.query_time or utcnow())
             ctx.together = _read_together(query, feats)
         if wanted is None or Granularity.TURN in wanted:
