@@ -3,7 +3,8 @@
 1. **Facts** the search matched, current ones with their validity and what they replaced
    ("since 2024-06-02; before: The user lives in Lisbon (until 2024-06-02)").
 2. **Summaries** of the best sessions and topics, for questions that aggregate ("how many").
-3. **Turns**, best first, rendered by session in chronological order.
+3. **Turns**, best first, rendered by session in chronological order under a header that
+   gives the session's date.
 
 Each part has a share of the budget; what a part leaves unused goes to the turns. Every item
 carries the tail of its unit id (`[#1a2b3c4d]`), and the result lists the items with their
@@ -146,9 +147,11 @@ def _when(unit: MemoryUnit) -> str:
 def _turns(hits: list[Hit], budget: int, items: list[ContextItem]) -> str:
     """Take hits best first while they fit (derived units whose sources are already in are
     skipped, except procedures: their steps merged over runs and how they went are new),
-    then render by session, oldest first."""
+    then render by session, oldest first. A unit that opens a session pays for its header
+    here, so that rendering never has to drop a session the ranking chose."""
     covered = {i.unit_id for i in items} | {s for i in items for s in i.sources}
     chosen: list[MemoryUnit] = []
+    opened: set[str] = set()
     used = 0
     for hit in hits:
         unit = hit.unit
@@ -156,25 +159,37 @@ def _turns(hits: list[Hit], budget: int, items: list[ContextItem]) -> str:
         redundant = unit.granularity not in (Granularity.TURN, Granularity.PROCEDURE)
         if unit.id in covered or (redundant and sources and sources <= covered):
             continue
+        session = _session(unit)
         cost = estimate_tokens(_line(unit)) + 1
-        if used + cost + HEADER_TOKENS > budget:  # leave room for one session header
+        if session not in opened:
+            cost += estimate_tokens(_header(unit)) + 1
+        if used + cost > budget:
             continue
         chosen.append(unit)
         covered.add(unit.id)
+        opened.add(session)
         used += cost
     return _render(chosen, budget, items)
+
+
+def _session(unit: MemoryUnit) -> str:
+    return unit.scope.session_id or "(no session)"
+
+
+def _header(first: MemoryUnit) -> str:
+    """A session's header: its date (the items name their units; the reader needs when)."""
+    return f"## Session {_when(first)}"
 
 
 def _render(units: list[MemoryUnit], budget: int, items: list[ContextItem]) -> str:
     groups: dict[str, list[MemoryUnit]] = defaultdict(list)
     for unit in units:
-        groups[unit.scope.session_id or "(no session)"].append(unit)
-    ordered = sorted(groups.items(), key=lambda g: min(_when(u) for u in g[1]))
+        groups[_session(unit)].append(unit)
+    ordered = sorted(groups.values(), key=lambda members: min(_when(u) for u in members))
     lines: list[str] = []
-    for session, members in ordered:
+    for members in ordered:
         members.sort(key=lambda u: (_when(u), u.attributes.get("position", 0)))
-        header = f"## Session {session} ({_when(members[0])})"
-        block = [header, *(_line(u) for u in members)]
+        block = [_header(members[0]), *(_line(u) for u in members)]
         if estimate_tokens("\n".join(lines + block)) > budget:
             break
         lines += block

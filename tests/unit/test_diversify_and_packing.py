@@ -44,9 +44,23 @@ def test_pack_groups_by_session_in_time_order_and_skips_repeats() -> None:
         provenance=Provenance(sources=["t1"]),
     )
     text = pack([hit(late, 1), hit(fact, 2), hit(early2, 3), hit(early, 4)], budget=200).text
-    assert text.index("Session s1") < text.index("Session s2")
+    assert text.index("## Session 2024-01-02") < text.index("## Session 2024-01-09")
     assert text.index("I adopted a cat") < text.index("Her name is Luna")
     assert "The user moved to Porto." not in text  # its source turn is already in
+
+
+def test_session_headers_are_paid_for_when_turns_are_chosen() -> None:
+    """The best turn, in the newest of many sessions, stays in: choosing turns counts each
+    session's header, so rendering (oldest session first) never runs out of budget before
+    it reaches the newest one."""
+    best = turn("best", "s20", 28, "I moved to Porto in May.")
+    others = [turn(f"t{i}", f"s{i}", 1 + i, "Some chat about the weather today.") for i in range(20)]
+    hits = [hit(best, 1), *(hit(u, i + 2) for i, u in enumerate(others))]
+    for budget in (40, 80, 160):
+        packed = pack(hits, budget)
+        assert "I moved to Porto in May." in packed.text
+        assert packed.items[-1].unit_id == "best"  # the newest session renders last
+        assert estimate_tokens(packed.text) <= budget
 
 
 def test_pack_stays_under_the_budget() -> None:
