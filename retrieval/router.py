@@ -196,9 +196,12 @@ def plan(
     first_pass: list[float],
     seen: Evidence | None = None,
     rule: LexicalRule = LEXICAL,
+    priors: bool = False,
 ) -> Plan:
     """Decide the route. `first_pass` are the top-k turn cosine similarities; `seen` what the
-    first dense and lexical passes say about the query's words."""
+    first dense and lexical passes say about the query's words; `priors` whether questions
+    that aggregate get session and topic priors and diversification (off by default: measured,
+    they did not earn their place; see `RetrievalSettings.aggregation_priors`)."""
     spread = entropy(first_pass)
     info = {**feats.as_dict(), "first_pass_entropy": round(spread, 3)}
     if seen is not None:
@@ -230,13 +233,15 @@ def plan(
         f"first-pass entropy {spread:.2f}: supporting lists weigh {weights['support']:.2f} "
         "(a peaked first pass is trusted, a flat one looks around it)"
     )
-    if feats.aggregation:
+    if feats.aggregation and priors:
         weights |= {"session": 0.3, "topic": 0.3}
         diversify = True
         reasons.append(
             "aggregation words: session and topic priors; diversify over sessions if the "
             "best turns crowd into one session"
         )
+    elif feats.aggregation:
+        reasons.append("aggregation words: session and topic priors are off (the default)")
     if feats.howto:
         weights["procedure"] = PROCEDURE_WEIGHT
         reasons.append(
@@ -250,13 +255,13 @@ def plan(
     )
 
 
-def read_together(mode: str, feats: Features) -> tuple[Granularity, ...]:
+def read_together(mode: str, feats: Features, priors: bool = False) -> tuple[Granularity, ...]:
     """The granularities whose lexical lists a routed search will ask for, so that they are
     read in one go: turns and facts (their keys) in auto and all modes, sessions and topics
-    when the query aggregates (their priors) or in mode all. Mode turn reads turns only."""
+    when the query aggregates and priors are on, or in mode all. Mode turn reads turns only."""
     if mode == "turn":
         return ()
-    wide = mode == "all" or feats.aggregation
+    wide = mode == "all" or (feats.aggregation and priors)
     return (Granularity.TURN, Granularity.FACT) + (
         (Granularity.SESSION, Granularity.TOPIC) if wide else ()
     )

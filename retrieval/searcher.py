@@ -189,7 +189,7 @@ class Searcher:
         wanted = query.granularities
         with ctx.probe.span("search.features"):  # the query's words, read before any list
             feats = router.features(query.text, query.query_time or utcnow())
-            ctx.together = _read_together(query, feats)
+            ctx.together = _read_together(query, feats, self._settings.aggregation_priors)
         if wanted is None or Granularity.TURN in wanted:
             self._timed("turn", turn_lists, ctx, lists)
         with ctx.probe.span("search.route"):
@@ -217,7 +217,9 @@ class Searcher:
         dense, lexical = lists.turns.get("turn.dense", []), lists.turns.get("turn.lexical", [])
         first_pass = [s for _, s, _ in dense[:FIRST_PASS]]
         seen = evidence(dense, lexical, self._settings.candidates) if dense else None
-        plan = router.plan(query.mode, feats, first_pass, seen)
+        plan = router.plan(
+            query.mode, feats, first_pass, seen, priors=self._settings.aggregation_priors
+        )
         if query.exclude:
             router.exclude(plan, query.exclude)
         return plan
@@ -273,14 +275,14 @@ class Searcher:
 
 
 def _read_together(
-    query: SearchQuery, feats: router.Features
+    query: SearchQuery, feats: router.Features, priors: bool
 ) -> tuple[tuple[Granularity, UnitFilter], ...]:
     """The lexical lists a routed search will ask for, read in one go: those of the
     granularities `router.read_together` names, and the turns inside the query's time window
     (the time lists). A search over granularities the caller chose reads each on its own."""
     if query.granularities is not None:
         return ()
-    wanted = [(g, unit_filter(query, g)) for g in router.read_together(query.mode, feats)]
+    wanted = [(g, unit_filter(query, g)) for g in router.read_together(query.mode, feats, priors)]
     if wanted and feats.window is not None and query.time_window is None:
         timed = replace(query, time_window=feats.window)
         wanted.append((Granularity.TURN, unit_filter(timed, Granularity.TURN)))

@@ -19,6 +19,7 @@ from memsvc.bootstrap import Container
 from memsvc.domain import AddCommand, Message, Scope, SearchQuery
 from memsvc.domain.filters import partition_key
 from memsvc.domain.vectors import VectorFilter
+from memsvc.settings import Settings
 
 
 @contextmanager
@@ -39,18 +40,27 @@ def statements(container: Container) -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", on)
 
 
+@pytest.fixture
+def wide(settings: Settings) -> Iterator[Memory]:
+    """A memory whose aggregation questions get the session and topic priors (off by
+    default), so that a routed search reads every kind of list."""
+    retrieval = settings.retrieval.model_copy(update={"aggregation_priors": True})
+    with Memory(settings.model_copy(update={"retrieval": retrieval})) as mem:
+        yield mem
+
+
 def chat(memory: Memory, session: str, *lines: str) -> None:
     messages = [{"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(lines)]
     memory.add(messages, user_id="u", session_id=session, extract="sync")
 
 
-def test_a_routed_search_reads_the_partition_versions_once(memory: Memory) -> None:
-    chat(memory, "a", "My sister Maria moved to Lisbon last spring.", "Lisbon is lovely.")
-    chat(memory, "b", "How many trips did I plan with Maria in total?", "Two so far.")
+def test_a_routed_search_reads_the_partition_versions_once(wide: Memory) -> None:
+    chat(wide, "a", "My sister Maria moved to Lisbon last spring.", "Lisbon is lovely.")
+    chat(wide, "b", "How many trips did I plan with Maria in total?", "Two so far.")
     question = "How many times did I visit Maria in Lisbon altogether?"
     for _ in range(2):  # the scope's first search, and a later one
-        with statements(memory._container) as sent:
-            result = memory.search(question, user_id="u", k=5)
+        with statements(wide._container) as sent:
+            result = wide.search(question, user_id="u", k=5)
         assert result.route.weights.get("session") and result.route.weights.get("graph")
         assert sum("vector_partitions" in s for s in sent) == 1
 
@@ -101,10 +111,10 @@ def test_a_search_begun_before_a_write_keeps_the_index(container: Container) -> 
 
 
 @pytest.mark.sqlite_only  # FTS5 (PostgreSQL's BM25 counts per partition: one list each)
-def test_a_routed_search_reads_its_lexical_lists_in_one_statement(memory: Memory) -> None:
+def test_a_routed_search_reads_its_lexical_lists_in_one_statement(wide: Memory) -> None:
     when = datetime(2024, 5, 10, tzinfo=UTC)
     for session in ("a", "b"):
-        memory.add(
+        wide.add(
             [{"role": "user", "content": f"I visited Maria in Lisbon ({session})"}],
             user_id="u",
             session_id=session,
@@ -112,8 +122,8 @@ def test_a_routed_search_reads_its_lexical_lists_in_one_statement(memory: Memory
             extract="sync",
         )
     question = "How many times did I visit Maria in Lisbon last month altogether?"
-    with statements(memory._container) as sent:
-        result = memory.search(question, user_id="u", query_time=when + timedelta(days=25))
+    with statements(wide._container) as sent:
+        result = wide.search(question, user_id="u", query_time=when + timedelta(days=25))
     assert result.route.name == "time+wide"  # turn, fact, session, topic and time lists
     assert sum("units_fts MATCH" in s for s in sent) == 1
     votes = {v.retriever for h in result.hits for v in h.retrievers}

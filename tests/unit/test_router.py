@@ -12,8 +12,10 @@ PEAKED = [0.9, 0.3, 0.25, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]
 FLAT = [0.42, 0.42, 0.41, 0.41, 0.41, 0.40, 0.40, 0.40, 0.40, 0.40]
 
 
-def route(text: str, first_pass: list[float] = PEAKED, mode: str = "auto") -> router.Plan:
-    return router.plan(mode, router.features(text, NOW), first_pass)
+def route(
+    text: str, first_pass: list[float] = PEAKED, mode: str = "auto", priors: bool = False
+) -> router.Plan:
+    return router.plan(mode, router.features(text, NOW), first_pass, priors=priors)
 
 
 def test_plain_question_runs_the_focused_route() -> None:
@@ -42,10 +44,20 @@ def test_temporal_expression_adds_a_time_window() -> None:
         "list all the concerts I went to",
     ],
 )
-def test_aggregation_diversifies_over_sessions(text: str) -> None:
-    plan = route(text)
+def test_aggregation_diversifies_over_sessions_when_priors_are_on(text: str) -> None:
+    plan = route(text, priors=True)
     assert plan.diversify and plan.route.features["aggregation"]
     assert plan.route.weights.get("topic", 0) > 0
+    assert router.read_together("auto", router.features(text, NOW), priors=True)[2:]
+
+
+def test_aggregation_priors_are_off_by_default() -> None:
+    text = "How many books did I read?"
+    plan = route(text)
+    assert plan.route.features["aggregation"] and not plan.diversify
+    assert "session" not in plan.route.weights and "topic" not in plan.route.weights
+    assert any("priors are off" in r for r in plan.route.reasons)
+    assert len(router.read_together("auto", router.features(text, NOW))) == 2  # turn, fact
 
 
 def test_how_to_adds_procedures() -> None:
