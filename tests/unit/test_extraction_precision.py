@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from memsvc.evals.extraction_precision import DEFAULT_DATA, evaluate, load, normalise, table
 from memsvc.operations.extract.rules import RulesExtractor
 from memsvc.operations.extract.steps import instruction
@@ -182,9 +181,6 @@ def test_the_labelled_set_is_well_formed() -> None:
     assert labelled and all(p["goal"] and len(p["steps"]) >= 2 for p in labelled)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rows L121-L195 (issue 11) are labelled before the rules that read them"
-)
 def test_rules_extractor_keeps_its_precision_on_the_labelled_set() -> None:
     """A floor, below the measured numbers (see the eval's output): a drop means a rule
     change made memory noisier."""
