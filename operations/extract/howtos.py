@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from memsvc.operations.extract.goals import goal_phrase
+from memsvc.operations.extract.lexicon import IRREGULAR_PAST
 from memsvc.operations.extract.steps import Step, instruction, short
 from memsvc.operations.extract.types import Outcome, ProcedureCandidate, parse_outcome
 
@@ -25,6 +26,10 @@ PROSE_CONFIDENCE = 0.8  # a person describing what they do
 ANSWER_CONFIDENCE = 0.6  # an assistant's how-to, or a list without a goal of its own
 MIN_STEPS = 2
 
+# A verb in the past tense: "When I got home, I ..." tells a story, not a habit ("set",
+# "put", "read" ... read the same in the present: "When I set up a laptop, I ...").
+_SAME_IN_PRESENT = frozenset("set put read hit hurt quit shut cut let spread cost".split())
+_PAST = r"(?:\w+ed|" + "|".join(sorted(IRREGULAR_PAST - _SAME_IN_PRESENT)) + ")"
 _SUBJECT = r"(?:I|we|you)(?:\s+(?:usually|always|normally|typically|just|first|then))*"
 _OPENERS = (
     # "To deploy the app I run make build, then ..." / "In order to X, we first ..."
@@ -45,7 +50,7 @@ _OPENERS = (
     re.compile(r"^(?:I|we) (?P<goal>[^,]+?) by (?P<rest>.+)$", re.I),
     # "When I set up a laptop I install Homebrew, then ..." (a habit; not "When I got home")
     re.compile(
-        rf"^(?:when|whenever|each time|every time)\s+(?:I|we)\s+(?P<goal>(?!\w+ed\b)[^,]+?)"
+        rf"^(?:when|whenever|each time|every time)\s+(?:I|we)\s+(?P<goal>(?!{_PAST}\b)[^,]+?)"
         rf",?\s+{_SUBJECT}\s+(?P<rest>.+)$",
         re.I,
     ),
