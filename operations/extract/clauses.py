@@ -146,6 +146,8 @@ def clauses(sentence: str) -> list[Clause]:
 
 def _me_and(sentence: str) -> str:
     """ "Me and my sister went ..." -> "My sister and I went ...", after leading markers."""
+    if "me and " not in sentence.lower():
+        return sentence  # the common case, without running the pattern
     match = _ME_AND.match(sentence)
     if match is None or not all(w in LEAD_WORDS for w in re.findall(r"[\w']+", match["lead"])):
         return sentence
@@ -155,6 +157,8 @@ def _me_and(sentence: str) -> str:
 def _with_dropped_i(part: str) -> tuple[str, int | None]:
     """A clause that opens with "just/finally <past verb>" (or "moved to") after markers
     and time words: the speaker's own statement with the "I" dropped, as chat writes it."""
+    if _DROPPED_CUE.search(part) is None:
+        return part, None  # most clauses without a subject: no cue word at all
     words = list(re.finditer(r"[\w']+", part))
     first = next((w for w in words if w.group(0).lower() not in _DROPPED_LEADS), None)
     if first is None or _DROPPED_I.match(part[first.start() :]) is None:
@@ -162,6 +166,7 @@ def _with_dropped_i(part: str) -> tuple[str, int | None]:
     return f"{part[: first.start()]}I {part[first.start() :]}", first.start()
 
 
+_DROPPED_CUE = re.compile(r"\b(?:just|finally|recently|officially|moved|relocated)\b", re.I)
 # Lead words that may stand before a dropped "I" (not "just" and the like: they are the cue).
 _DROPPED_LEADS = LEAD_WORDS - frozenset("just finally recently".split())
 
