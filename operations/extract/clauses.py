@@ -16,15 +16,18 @@ _LOWER_I = re.compile(r"(?<![\w'])i(?=$|[\s,.!?;:]|['’](?:m|ve|ll|d)\b)")
 
 # A subject that starts a new clause after a comma or a conjunction.
 _SUBJ = r"(?:I|I'm|I've|I'll|I'd|we|we're|we've|my|it|it's|that|that's|this|he|she|they|there)"
+# Phrases that link a clause to the one before without being part of it.
+_LINKS = r"(?:on top of that|to top it (?:all )?off|in the meantime|meanwhile|besides|also|now)"
 _CLAUSE_SPLIT = re.compile(
     rf"\s*[;–—]\s*|\s+-+\s+|:\s+"
-    rf"|,\s+(?=(?:(?:and|but|so|then|or|plus)\s+)?{_SUBJ}\b)"
-    rf"|\s+(?:and|but|so|or|then|plus|since|while|when|after|before|as)\s+(?={_SUBJ}\b)"
+    rf"|,\s+(?=(?:(?:and|but|so|then|or|plus)\s+)?(?:{_LINKS},?\s+)?{_SUBJ}\b)"
+    rf"|\s+(?:and|but|so|or|then|plus|since|while|when|after|before|as)\s+"
+    rf"(?=(?:{_LINKS},?\s+)?{_SUBJ}\b)"
     rf"|,?\s+(?=(?:because|cause|cuz|although|though|whereas|which|unless)\b)",
     re.I,
 )
 _LEADING_CONJUNCTION = re.compile(
-    r"^(?:(?:and|but|so|or|then|plus|since|while|when|after|before|as)\s+)+", re.I
+    rf"^(?:(?:and|but|so|or|then|plus|since|while|when|after|before|as|{_LINKS}),?\s+)+", re.I
 )
 
 # Words that may stand before the subject: discourse markers and the words of time phrases.
@@ -43,6 +46,25 @@ LEAD_WORDS = frozenset(
 
 _HEDGE = re.compile(
     r"^I (?:think|guess|believe|feel like|reckon|suppose|am pretty sure|am sure)(?: that)?\s+",
+    re.I,
+)
+# "I should mention I'm vegan": a speaker announcing what follows, not a modal statement.
+_ANNOUNCE = re.compile(
+    r"^I (?:should|must|have to|need to|forgot to|meant to|wanted to|want to) "
+    r"(?:mention|say|add|tell you|admit)(?: that)?,?\s+(?=\w)",
+    re.I,
+)
+# "Me and my sister started ...": the same subject as "My sister and I".
+_ME_AND = re.compile(
+    r"^(?P<lead>(?:\w+,?\s+)*?)me and (?P<who>my (?:(?:best|older|younger|little|big|twin) )?"
+    r"\w+)\b",
+    re.I,
+)
+# A statement with its "I" left out ("Just moved to Austin!"): a first word of these verbs.
+_DROPPED_I = re.compile(
+    r"^(?:(?:just|finally|recently|officially)\s+)+(?=(?:moved|relocated|started|adopted|"
+    r"bought|joined|finished|got|signed up|graduated|visited|went|ran|won|came)\b)"
+    r"|^(?=(?:moved|relocated) to\b)",
     re.I,
 )
 _QUESTION_START = re.compile(
@@ -107,18 +129,46 @@ def clauses(sentence: str) -> list[Clause]:
     if is_question(sentence) or is_conditional(sentence):
         return []
     out = []
-    for part in _merge_leads(_CLAUSE_SPLIT.split(sentence)):
+    for part in _merge_leads(_CLAUSE_SPLIT.split(_me_and(sentence))):
         part = _LEADING_CONJUNCTION.sub("", part.strip(" ,.!"))
         hedged = False
-        while (hedge := _HEDGE.match(part)) is not None:
-            part, hedged = part[hedge.end() :], True
+        while (hedge := _HEDGE.match(part) or _ANNOUNCE.match(part)) is not None:
+            part, hedged = part[hedge.end() :], hedged or hedge.re is _HEDGE
         if not part or _IRREALIS.search(part):
             continue
         at = subject_start(part)
+        if at is None:
+            part, at = _with_dropped_i(part)
         if at is not None:
             out.append(Clause(part, at, hedged))
     return out
 
+
+def _me_and(sentence: str) -> str:
+    """ "Me and my sister went ..." -> "My sister and I went ...", after leading markers."""
+    if "me and " not in sentence.lower():
+        return sentence  # the common case, without running the pattern
+    match = _ME_AND.match(sentence)
+    if match is None or not all(w in LEAD_WORDS for w in re.findall(r"[\w']+", match["lead"])):
+        return sentence
+    return f"{match['lead']}{match['who']} and I{sentence[match.end() :]}"
+
+
+def _with_dropped_i(part: str) -> tuple[str, int | None]:
+    """A clause that opens with "just/finally <past verb>" (or "moved to") after markers
+    and time words: the speaker's own statement with the "I" dropped, as chat writes it."""
+    if _DROPPED_CUE.search(part) is None:
+        return part, None  # most clauses without a subject: no cue word at all
+    words = list(re.finditer(r"[\w']+", part))
+    first = next((w for w in words if w.group(0).lower() not in _DROPPED_LEADS), None)
+    if first is None or _DROPPED_I.match(part[first.start() :]) is None:
+        return part, None
+    return f"{part[: first.start()]}I {part[first.start() :]}", first.start()
+
+
+_DROPPED_CUE = re.compile(r"\b(?:just|finally|recently|officially|moved|relocated)\b", re.I)
+# Lead words that may stand before a dropped "I" (not "just" and the like: they are the cue).
+_DROPPED_LEADS = LEAD_WORDS - frozenset("just finally recently".split())
 
 _MY_SOMEONE = re.compile(r"(?P<lead>(?:[\w']+[\s,]+)*?)(?:my|My) (?:\w+ )?\w+")
 

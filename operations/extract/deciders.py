@@ -18,6 +18,7 @@ from memsvc.operations.extract.lexicon import (
     POSSESSION_NOUNS,
     ROLE_NOUNS,
     TRAIT_WORDS,
+    WORKPLACE_NOUNS,
 )
 
 # Decides the predicate from the cleaned object and the match (None: the rule does not apply)
@@ -61,6 +62,20 @@ def decide_have(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
             return "has_" + KIN_NOUNS[word], name or _strip_det(obj)
         if word in POSSESSION_NOUNS and verb in ("have", "own", "have got", "got"):
             return "owns", _strip_det(obj)
+    return None
+
+
+def decide_org(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
+    """Where one works: "a Berlin startup called Kite" is Kite, else the object as said."""
+    return "works_at", _named(obj) or _strip_det(obj)
+
+
+def decide_workplace(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
+    """'I've been at X': a workplace only when X is named as one ("a startup called Finch")."""
+    head = _words(re.split(r"\b(?:named|called)\b", obj)[0])
+    name = _named(obj)
+    if name and _det_ok(head) and any(w in WORKPLACE_NOUNS for w in head):
+        return "works_at", name
     return None
 
 
@@ -215,6 +230,8 @@ def decide_started(obj: str, match: re.Match[str]) -> tuple[str, str] | None:
         words[0] in _NOT_STARTED and (words[0] != "to" or words[1:2] == [] or words[1] in _MENTAL)
     ):
         return None
+    if match.group("verb").lower() == "picked up" and not words[0].endswith("ing"):
+        return None  # "picked up running" is a hobby, "picked up my sister" an errand
     return "started", _strip_det(obj)
 
 

@@ -127,6 +127,9 @@ def _apply(rule: Rule, match: re.Match[str], parsed: _Parsed) -> list[FactCandid
             decided = rule.predicate(obj, match)
         if decided is None:
             continue
+        name = _named_after(parsed.body[end:]) if decided[0] in _NAMEABLE else None
+        if name and not decided[1][:1].isupper():
+            decided, obj = (decided[0], name), f"{obj} named {name}"
         text = _sentence(parsed.body[:start] + obj, speaker, parsed.when)
         slot = (decided[0], _own(decided[1], speaker))
         fact = _fact(parsed, text, slot, rule)
@@ -134,6 +137,22 @@ def _apply(rule: Rule, match: re.Match[str], parsed: _Parsed) -> list[FactCandid
             fact.confidence = rule.definite_confidence
         out.append(fact)
     return out
+
+
+# Slots whose object is better a name, when the clause gives one after the object.
+_NAMEABLE = frozenset(("has_pet", "adopted"))
+# ", a tabby named Olive" / ", her name is Luna" right after the cut object.
+_NAME_AFTER = re.compile(
+    r"^[^,.;!?]{0,30},\s*(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:named|called)\s+|"
+    r"(?:and\s+)?(?:his|her|its|their) names? (?:is|are)\s+)"
+    r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"
+)
+
+
+def _named_after(rest: str) -> str | None:
+    """The name a pet is given after the object: "got a cat, a tabby named Olive"."""
+    match = _NAME_AFTER.match(rest)
+    return match.group("name") if match and match.group("name") not in NOT_NAMES else None
 
 
 def _fact(parsed: _Parsed, text: str, slot: tuple[str, str], rule: Rule) -> FactCandidate:
@@ -186,7 +205,13 @@ def _clean_object(text: str) -> str:
     previous = None
     while previous != text:
         previous, text = text, _FILLERS.sub("", text).strip(" ,.!")
-    return re.sub(r"\s+(?:on|in|at|since|for|from|to|of|with|and|or|the|a|an|my)$", "", text)
+    # "about/around" are left of a time phrase taken out ("about two months ago").
+    return re.sub(
+        r"\s+(?:on|in|at|since|for|from|to|of|with|and|or|the|a|an|my|about|around|almost|"
+        r"nearly|roughly)$",
+        "",
+        text,
+    )
 
 
 def _valid_object(obj: str, rule: Rule) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from memsvc.operations.extract.goals import goal_phrase
+from memsvc.operations.extract.lexicon import IRREGULAR_PAST
 from memsvc.operations.extract.steps import Step, instruction, short
 from memsvc.operations.extract.types import Outcome, ProcedureCandidate, parse_outcome
 
@@ -25,6 +26,10 @@ PROSE_CONFIDENCE = 0.8  # a person describing what they do
 ANSWER_CONFIDENCE = 0.6  # an assistant's how-to, or a list without a goal of its own
 MIN_STEPS = 2
 
+# A verb in the past tense: "When I got home, I ..." tells a story, not a habit ("set",
+# "put", "read" ... read the same in the present: "When I set up a laptop, I ...").
+_SAME_IN_PRESENT = frozenset("set put read hit hurt quit shut cut let spread cost".split())
+_PAST = r"(?:\w+ed|" + "|".join(sorted(IRREGULAR_PAST - _SAME_IN_PRESENT)) + ")"
 _SUBJECT = r"(?:I|we|you)(?:\s+(?:usually|always|normally|typically|just|first|then))*"
 _OPENERS = (
     # "To deploy the app I run make build, then ..." / "In order to X, we first ..."
@@ -43,6 +48,21 @@ _OPENERS = (
     ),
     # "I deployed the app by running make build, then pushing ..."
     re.compile(r"^(?:I|we) (?P<goal>[^,]+?) by (?P<rest>.+)$", re.I),
+    # "When I set up a laptop I install Homebrew, then ..." (a habit; not "When I got home")
+    re.compile(
+        rf"^(?:when|whenever|each time|every time)\s+(?:I|we)\s+(?P<goal>(?!{_PAST}\b)[^,]+?)"
+        rf",?\s+{_SUBJECT}\s+(?P<rest>.+)$",
+        re.I,
+    ),
+    # "For a release we bump the version, tag the commit, and then run ..."
+    re.compile(rf"^for\s+(?P<goal>[^,]+?),?\s+{_SUBJECT}\s+(?P<rest>.+)$", re.I),
+    # "My usual way to make cold brew: grind ..., then ..."
+    re.compile(
+        r"^(?:my|our) (?:usual |own |favou?rite |go-to |preferred )?"
+        r"(?:way|steps?|process|procedure|recipe|routine) (?:to|for) (?P<goal>[^:]+?)"
+        r"(?:\s+(?:is|are)(?:\s+to)?\s*:?\s+|\s*:\s*)(?P<rest>.+)$",
+        re.I,
+    ),
 )
 _SEQUENCE = re.compile(
     r"\s*(?:[;,]\s*|\s)(?:and\s+)?(?:then|after that|afterwards|next|finally|lastly)\b[,:]?\s*"
@@ -98,10 +118,23 @@ def _prose(turn: MemoryUnit, sentence: tuple[str, list[str]]) -> ProcedureCandid
             continue
         goal = goal_phrase("to " + match.group("goal")) or match.group("goal").strip()
         parts = [match.group("rest"), *following]
-        found = _steps(p for part in parts for p in _SEQUENCE.split(part))
+        found = _steps(p for part in parts for p in _chain(part))
         if goal and len(found[0]) >= MIN_STEPS:
             return _candidate(turn, goal, found, _confidence(turn))
     return None
+
+
+_COMMA_STEP = re.compile(r",\s+(?:and\s+)?(?=[a-z])")
+
+
+def _chain(text: str) -> list[str]:
+    """The steps of a chained sentence: "then"-separated, and, once "then" or "finally"
+    marks it as a sequence, comma-separated too ("bump the version, tag the commit, and
+    then run ...")."""
+    pieces = _SEQUENCE.split(text)
+    if len(pieces) < 2:
+        return pieces
+    return [p for piece in pieces for p in _COMMA_STEP.split(piece)]
 
 
 def _step_list(turn: MemoryUnit, request: MemoryUnit | None) -> ProcedureCandidate | None:

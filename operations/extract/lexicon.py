@@ -14,7 +14,16 @@ def _words(text: str) -> frozenset[str]:
 PET_NOUNS = _words(
     """dog dogs puppy puppies pup cat cats kitten kittens kitty hamster hamsters rabbit rabbits
     bunny parrot parrots bird birds budgie fish goldfish turtle turtles tortoise snake snakes
-    lizard gecko iguana horse horses pony pig ferret ferrets chinchilla hedgehog"""
+    lizard gecko iguana horse horses pony pig ferret ferrets chinchilla hedgehog
+    retriever labrador lab terrier poodle beagle greyhound husky bulldog spaniel collie corgi
+    dachshund chihuahua pug shepherd tabby"""
+)
+
+# Heads of a workplace noun phrase ("a small startup called Finch"): "I've been at <one>"
+# says where one works only with such a head, "I've been at the beach" does not.
+WORKPLACE_NOUNS = _words(
+    """startup company firm agency bank hospital clinic school university college nonprofit
+    charity lab studio consultancy corporation business restaurant bakery shop store office"""
 )
 
 # Kin and other people one "has"; the relation label is has_<singular>.

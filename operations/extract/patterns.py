@@ -20,6 +20,7 @@ from memsvc.operations.extract.deciders import (
     decide_dated_past,
     decide_have,
     decide_met,
+    decide_org,
     decide_place,
     decide_plan,
     decide_practices,
@@ -31,6 +32,7 @@ from memsvc.operations.extract.deciders import (
     decide_want,
     decide_went,
     decide_went_doing,
+    decide_workplace,
 )
 from memsvc.operations.extract.lexicon import ADVERBS, PROFILE_ATTRIBUTES
 from memsvc.operations.extract.types import FactKind
@@ -91,7 +93,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "like",
         r"like|love|enjoy|adore|am (?:really |so |very )?(?:loving|enjoying|into|passionate about|"
-        r"obsessed with|keen on|fond of|a (?:big |huge )?fan of)",
+        r"obsessed with|keen on|fond of|a (?:big |huge )?fan of)|"
+        r"have (?:gotten|got|been) (?:(?:really|so|super|very) )?into",
         "likes",
         "preference",
         0.85,
@@ -107,10 +110,13 @@ RULES: tuple[Rule, ...] = (
         "fact",
         0.85,
         cut=r"with|for|and",
+        plural=True,
     ),
     Rule(
         "moved",
-        r"moved to|relocated to|moved back to",
+        r"moved to|relocated to|moved back to|moved in together in|"
+        r"moved into (?:a |an |the |our |my )?(?:[\w-]+ ){0,2}?(?:place|home|house|"
+        r"apartment|flat|condo) in",
         decide_place("lives_in", True),
         "fact",
         0.8,
@@ -128,20 +134,30 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "new_job",
         r"(?:got|started|accepted|landed|began) (?:a |my )?(?:new )?"
-        r"(?:job|position|role|internship)(?: as (?:a|an) [\w ]+?)? (?:at|with)",
-        "works_at",
+        r"(?:job|position|role|internship)(?: as (?:a|an) [\w ]+?)? (?:at|with)|"
+        r"(?:got|was|have been) hired (?:at|by)",
+        decide_org,
         "fact",
         0.85,
         cut=r"as|in|on|and|for",
     ),
     Rule(
         "work_at",
-        r"(?:work|am working|have been working|have worked|intern|am interning)"
-        r"(?: part-time| full-time)? (?:at|for)",
-        "works_at",
+        r"(?:work|(?:am|have been) (?:now |currently |still )?working|have worked|intern|"
+        r"am interning)"
+        r"(?: part-time| full-time| remotely| from home)? (?:at|for)",
+        decide_org,
         "fact",
         0.85,
         cut=r"as|in|on|and|for",
+    ),
+    Rule(
+        "been_at",
+        r"have been at|am (?:now )?at",
+        decide_workplace,
+        "fact",
+        0.8,
+        cut=r"as|in|on|and|for|since",
     ),
     Rule(
         "volunteer",
@@ -222,6 +238,15 @@ RULES: tuple[Rule, ...] = (
         cut=r"with|and|for|to|on|at",
     ),
     Rule(
+        "back_from",
+        r"got back from|came back from|returned from|am back from",
+        decide_place("visited", True),
+        "event",
+        0.75,
+        plural=True,
+        cut=r"with|and|for|to|on|at",
+    ),
+    Rule(
         "visited",
         r"visited|toured|explored",
         "visited",
@@ -250,11 +275,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "started",
-        r"started|began|took up|have started",
+        r"started|began|took up|picked up|have started",
         decide_started,
         "event",
         0.75,
         cut=r"with|and|for|at|in",
+        plural=True,
     ),
     Rule(
         "finished",
@@ -267,7 +293,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("ran", r"ran|have run", decide_ran, "event", 0.8, plural=True, cut=r"with|and|in"),
     Rule("adopted", r"adopted|rescued", "adopted", "event", 0.8, plural=True, cut=r"with|and|from"),
-    Rule("joined", r"joined|became a member of", "joined", "event", 0.8, cut=r"with|and|as|for|to"),
+    Rule(
+        "joined",
+        r"joined|became a member of",
+        "joined",
+        "event",
+        0.8,
+        cut=r"with|and|as|for|to",
+        plural=True,
+    ),
     Rule(
         "signed_up",
         r"signed up for|registered for|enrolled in|signed up to",
@@ -309,7 +343,7 @@ _MODIFIERS = (
     r"good|close|old|new|sweet|other|second|first|\w+ year old|\w+-year-old) )*"
 )
 NAMED_MENTION = re.compile(
-    rf"\b(?i:my) (?P<mods>{_MODIFIERS})(?P<noun>[a-z]+)"
+    rf"\b(?i:my|our) (?P<mods>{_MODIFIERS})(?P<noun>[a-z]+)"
     r"(?:'s name is|,? (?:who is |who's )?(?:named|called)|,?) "
     r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?: (?P<last>[A-Z][a-z]+))?\b"
 )

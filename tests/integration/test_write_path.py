@@ -246,3 +246,41 @@ def test_inline_extraction_reads_the_new_turns_and_a_few_before_them() -> None:
     kept = _recent(turns, {"t38", "t39"})
     assert [t.id for t in kept] == [f"t{i}" for i in range(38 - CONTEXT_TURNS, 40)]
     assert _recent(turns, {"gone"}) == turns  # nothing new known: the whole session
+
+
+def test_a_move_said_in_passing_is_superseded_by_a_later_relocation(memory: Memory) -> None:
+    """Issue 11 (a): the move was said in passing, beside a new job, with "we" and a
+    relative date; a later "we just relocated" must replace it, and leave the job alone."""
+    say(
+        memory,
+        "s1",
+        MAY,
+        "We finally moved to Lisbon last month, and I started a new job at Acme Robotics.",
+    )
+    say(memory, "s2", FEB, "Quick update: we just relocated to Porto, the rent is half.")
+    lisbon = next(f for f in units(memory, "fact", ("superseded",)) if "Lisbon" in f.content)
+    porto = next(f for f in units(memory, "fact") if "Porto" in f.content)
+    assert lisbon.attributes["predicate"] == porto.attributes["predicate"] == "lives_in"
+    assert lisbon.superseded_by == porto.id and lisbon.valid_to == porto.valid_from
+    assert lisbon.valid_from == datetime(2023, 4, 1, tzinfo=UTC)  # "last month", from May 8
+    active = {f.content for f in units(memory, "fact")}
+    assert "The user started a new job at Acme Robotics." in active
+    assert not any("Lisbon" in text for text in active)
+
+
+def test_a_how_to_said_in_one_sentence_becomes_a_procedure_with_its_steps(memory: Memory) -> None:
+    """Issue 11 (b)."""
+    say(
+        memory,
+        "s1",
+        MAY,
+        "To deploy the app I run make build, then push the image to the registry, "
+        "then kubectl apply -f deploy.yaml.",
+    )
+    [procedure] = units(memory, "procedure")
+    assert procedure.attributes["goal"] == "deploy the app"
+    assert procedure.attributes["steps"] == [
+        "run make build",
+        "push the image to the registry",
+        "kubectl apply -f deploy.yaml",
+    ]

@@ -8,11 +8,13 @@ from typing import Any
 
 from memsvc.evals.extraction_precision import DEFAULT_DATA, evaluate, load, normalise, table
 from memsvc.operations.extract.rules import RulesExtractor
+from memsvc.operations.extract.steps import instruction
 from memsvc.operations.extract.types import (
     EntityCandidate,
     ExtractionContext,
     ExtractionResult,
     FactCandidate,
+    ProcedureCandidate,
 )
 
 from memsvc.domain import MemoryUnit
@@ -132,10 +134,42 @@ def test_min_confidence_leaves_out_weak_candidates_and_wrong_dates_count() -> No
     assert (scores.dates.tp, scores.dates.fp) == (0, 1)
 
 
+class CannedProcedures:
+    """Returns the given procedures (goal, step texts), sourced to the first turn."""
+
+    name = "canned"
+    version = "0"
+
+    def __init__(self, *procedures: tuple[str, list[str]]) -> None:
+        self._procedures = procedures
+
+    def extract(self, turns: Sequence[MemoryUnit], context: ExtractionContext) -> ExtractionResult:
+        result = ExtractionResult(self.name, self.version)
+        result.procedures = [
+            ProcedureCandidate(goal, [instruction(s) for s in steps], None, [turns[0].id], 0.8)
+            for goal, steps in self._procedures
+        ]
+        return result
+
+
+def test_procedures_match_by_goal_and_steps_in_order_only_on_rows_labelled_with_them() -> None:
+    labelled = item([], []) | {
+        "procedures": [{"goal": "deploy the app", "steps": ["make build", "kubectl apply"]}]
+    }
+    right = ("deploy the app", ["run make build", "kubectl apply -f deploy.yaml"])
+    swapped = ("deploy the app", ["kubectl apply -f deploy.yaml", "run make build"])
+
+    assert evaluate([labelled], CannedProcedures(right)).procedures.tp == 1
+    wrong = evaluate([labelled], CannedProcedures(swapped)).procedures
+    assert (wrong.tp, wrong.fp, wrong.fn) == (0, 1, 1)
+    unlabelled = evaluate([item([], [])], CannedProcedures(right)).procedures
+    assert (unlabelled.tp, unlabelled.fp, unlabelled.fn) == (0, 0, 0)
+
+
 def test_the_labelled_set_is_well_formed() -> None:
     items = load(DEFAULT_DATA)
 
-    assert 60 <= len(items) <= 120
+    assert 60 <= len(items) <= 250
     assert len({i["id"] for i in items}) == len(items)
     kinds = {f["kind"] for i in items for f in i["facts"]}
     assert kinds <= {"fact", "preference", "plan", "event", "profile"}
@@ -143,6 +177,8 @@ def test_the_labelled_set_is_well_formed() -> None:
     assert any(i["role"] == "assistant" for i in items)
     assert any(i.get("speaker") for i in items)
     assert {i["split"] for i in items} == {"dev", "heldout"}
+    labelled = [p for i in items for p in i.get("procedures", [])]
+    assert labelled and all(p["goal"] and len(p["steps"]) >= 2 for p in labelled)
 
 
 def test_rules_extractor_keeps_its_precision_on_the_labelled_set() -> None:

@@ -396,3 +396,96 @@ def test_extraction_is_deterministic_and_independent_of_input_order() -> None:
     assert first == again
     assert first.facts and first.entities and first.relations
     assert (first.extractor, first.version, first.producer) == ("rules", "2", "rules/2")
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("We relocated to Vienna last month, the flat is tiny.", ("lives_in", "Vienna")),
+        ("Sorry, busy week: we moved into a new apartment in Lyon.", ("lives_in", "Lyon")),
+        ("My girlfriend and I moved in together in Leeds.", ("lives_in", "Leeds")),
+        ("We've been living in Quito for a year now.", ("lives_in", "Quito")),
+        ("Finally moved to Oslo, still unpacking!", ("lives_in", "Oslo")),
+        ("Big news: I got hired at Canva, starting soon!", ("works_at", "Canva")),
+        (
+            "I'm now working remotely for a fintech startup called Ledgerly.",
+            ("works_at", "Ledgerly"),
+        ),
+        ("I've been at a small agency called Brightside since May.", ("works_at", "Brightside")),
+        (
+            "It rained all week, and on top of that I started a job at a bakery.",
+            ("works_at", "bakery"),
+        ),
+        ("I quit in June and now I work at a museum.", ("works_at", "museum")),
+        ("Also I should mention I'm vegetarian.", ("is", "vegetarian")),
+        ("I've gotten really into chess lately.", ("likes", "chess")),
+        ("I picked up knitting over the winter.", ("started", "knitting")),
+        ("Me and my brother joined a rowing club.", ("joined", "rowing club")),
+        ("We got a puppy last week, her name is Nala.", ("has_pet", "Nala")),
+        ("We adopted a beagle called Toby.", ("adopted", "Toby")),
+        ("Our cat Miso knocked my coffee over again.", ("has_pet", "Miso")),
+        ("Just got back from Lima, what a trip!", ("visited", "Lima")),
+    ],
+)
+def test_facts_said_in_passing_are_read(text: str, fact: tuple[str, str]) -> None:
+    assert ("the user", *fact) in triples(extract(turn(0, text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My parents moved to Florida and love it.",
+        "My roommate just got hired at Canva.",
+        "We might move to Oslo next year.",
+        "We didn't move to Oslo after all.",
+        "Should we move to Oslo?",
+        "If we moved to Oslo, I'd learn Norwegian.",
+        "I picked up my sister from school.",
+        "I've been at the beach all day.",
+        "I got back from work late.",
+    ],
+)
+def test_moves_and_jobs_that_are_not_the_speakers_yield_no_fact(text: str) -> None:
+    facts = [f for f in extract(turn(0, text)).facts if f.kind != "statement"]
+    assert facts == []
+
+
+def test_a_move_said_by_an_assistant_is_no_fact() -> None:
+    result = extract(turn(0, "We moved your meeting and I started a draft.", role="assistant"))
+    assert result.facts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "goal", "steps"),
+    [
+        (
+            "When I cut a release I run the tests, tag the commit, then push the tag.",
+            "cut a release",
+            ["run the tests", "tag the commit", "push the tag"],
+        ),
+        (
+            "For backups we dump the database, gzip it, and then copy it to S3.",
+            "backups",
+            ["dump the database", "gzip it", "copy it to S3"],
+        ),
+        (
+            "My usual way to make pancakes: whisk the batter, rest it, then fry it.",
+            "make pancakes",
+            ["whisk the batter", "rest it", "fry it"],
+        ),
+    ],
+)
+def test_a_procedure_said_in_one_sentence_of_steps(text: str, goal: str, steps: list[str]) -> None:
+    [procedure] = extract(turn(0, text)).procedures
+    assert procedure.goal == goal and [s.text for s in procedure.steps] == steps
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Then I made dinner, then we watched a movie, then bed.",
+        "When I got home I fed the cat, then went to bed.",
+    ],
+)
+def test_a_narrative_chained_by_then_is_no_procedure(text: str) -> None:
+    assert extract(turn(0, text)).procedures == []
