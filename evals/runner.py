@@ -39,7 +39,7 @@ from memsvc.settings import Settings
 
 # Bump when the harness changes what it ingests (ids, texts, dates): old scope databases
 # are then not reused.
-INGEST_FORMAT = 2  # 2: the rules extractor keeps first-person statements as keys
+INGEST_FORMAT = 3  # 2: first-person statements as keys; 3: rules v3 (facts said in passing)
 
 
 @dataclass(slots=True)

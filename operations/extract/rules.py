@@ -36,7 +36,7 @@ from memsvc.operations.extract.types import (
 from memsvc.domain import MemoryUnit
 
 NAME = "rules"
-VERSION = "2"
+VERSION = "3"  # 3: facts said in passing (issue 11)
 SPEAKER_CONFIDENCE = 0.95
 _GENERIC_SPEAKERS = frozenset("user human me you customer client speaker".split())
 # Fact objects that type the entity they name.

@@ -274,7 +274,7 @@ def test_malformed_output_is_retried_once_then_the_rules_result_is_recorded(
     server.push(malformed(), malformed())
     counts = extract(memory, "s1", MAY, "I live in Boston.")
     assert len(server.requests) == 2
-    assert counts["fallback"] == "rules" and counts["producer"] == "rules/2"
+    assert counts["fallback"] == "rules" and counts["producer"] == "rules/3"
     assert counts["error"].startswith("ExtractionFailed: LLMBadOutput after 2 attempts")
     assert counts["tokens"]["calls"] == 2 and counts["tokens"]["completion"] > 0
     assert [f.content for f in units(memory, "fact")] == ["The user lives in Boston."]
@@ -298,7 +298,7 @@ def test_timeouts_are_retried_once_then_fall_back(
         assert len(server.requests) == 2
         assert counts["error"].startswith("ExtractionFailed: LLMTimeout after 2 attempts")
         assert counts["fallback"] == "rules"
-        assert [f.producer for f in units(memory, "fact")] == ["rules/2"]
+        assert [f.producer for f in units(memory, "fact")] == ["rules/3"]
 
 
 def test_a_timeout_then_an_answer_uses_the_answer(
@@ -351,7 +351,7 @@ def test_the_rules_extractor_is_used_without_an_endpoint(tmp_path: Path) -> None
     settings = make_settings(tmp_path, extraction={"extractor": "llm"})
     with Memory(settings) as memory:
         counts = extract(memory, "s1", MAY, "I live in Boston.")
-    assert counts["producer"] == "rules/2" and "tokens" not in counts
+    assert counts["producer"] == "rules/3" and "tokens" not in counts
 
 
 # --- the extractor on its own: counters, budget, dropped items --------------------------------

@@ -52,7 +52,7 @@ def full_unit(tenant: str = "t1") -> MemoryUnit:
         provenance=Provenance(
             sources=["turn-a", "turn-b"],
             origin=Origin.EXTRACTION,
-            producer="rules/2",
+            producer="rules/3",
             confidence=0.7,
             actor="key-1",
         ),

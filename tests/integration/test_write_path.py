@@ -37,7 +37,7 @@ def test_facts_entities_relations_point_to_their_turns_and_back(memory: Memory) 
     assert {"The user lives in Boston.", "The user works at Google."} <= facts
     assert {e.content for e in units(memory, "entity")} >= {"Boston", "Google", "Rex"}
     fact = next(f for f in units(memory, "fact") if f.content == "The user works at Google.")
-    assert fact.origin == "extraction" and fact.producer == "rules/2"
+    assert fact.origin == "extraction" and fact.producer == "rules/3"
     assert fact.valid_from == MAY
     [turn] = memory.provenance(fact.id).sources
     assert turn.content == "I live in Boston and I work at Google."

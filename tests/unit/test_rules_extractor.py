@@ -67,7 +67,7 @@ def test_a_pet_becomes_a_standalone_fact_an_entity_and_a_relation() -> None:
         "fact",
     )
     assert fact.source_turn_ids == ["turn-0"]
-    assert fact.producer == "rules/2"
+    assert fact.producer == "rules/3"
     assert 0.5 < fact.confidence <= 1.0
     assert [(e.name, e.type) for e in result.entities] == [("Rex", "pet")]
     [relation] = result.relations
@@ -395,7 +395,7 @@ def test_extraction_is_deterministic_and_independent_of_input_order() -> None:
 
     assert first == again
     assert first.facts and first.entities and first.relations
-    assert (first.extractor, first.version, first.producer) == ("rules", "2", "rules/2")
+    assert (first.extractor, first.version, first.producer) == ("rules", "3", "rules/3")
 
 
 @pytest.mark.parametrize(
