@@ -73,7 +73,7 @@ def load(dataset: str, path: Path) -> list[Replay]:
         feats = router.features(item["question"], when or datetime.now())
         first_pass = [s for _, s, r in lists.get("turn.dense", []) if r <= 10]
         seen = _evidence(item["route"]["features"])
-        weights = router.plan("auto", feats, first_pass, seen).route.weights
+        weights = router.plan("auto", feats, first_pass, seen, rule=router.LEXICAL).route.weights
         rest, lexical = _split(dict(lists), weights, len(item["hits"]))
         out.append(
             Replay(

@@ -147,6 +147,8 @@ class Plan:
     window: TimeWindow | None = None
     # Derived granularities searched as extra keys of their source turns (K = V + fact).
     expand: tuple[str, ...] = ()
+    # Lists fused by their min-max scaled scores rather than their ranks (`fusion.rrf`).
+    scored: tuple[str, ...] = ()
 
 
 # A how-to's answer is a procedure: its one list weighs about as much as the turn lists
@@ -168,11 +170,22 @@ class LexicalRule:
     agree_gain: float = 1.0
 
 
-# Chosen leave one dataset out by evals/fusion_fit.py (LoCoMo, a LongMemEval S sample and two
-# generated sets; the rule with the least worst-case regret, BENCHMARKS.md "Lexical weight").
-# Lexical lists help where a question's words are rare and hurt where look-alikes share them;
-# a weight below dense's held up on every set, the old fixed 1.25 only on LoCoMo.
+# Rank fusion's lexical weight, chosen leave one dataset out by evals/fusion_fit.py (LoCoMo, a
+# LongMemEval S sample and two generated sets; least worst-case regret). Lexical lists help
+# where a question's words are rare and hurt where look-alikes share them; a weight below
+# dense's held up on every set, the old fixed 1.25 only on LoCoMo. The routed search used it
+# until score fusion (below) replaced it; replays and comparisons still pass it as `rule`.
 LEXICAL = LexicalRule(low=0.25, high=0.5, agree_gain=0.0)
+# The routed search fuses the turn lists (and their time-window twins) by their scores, scaled
+# per query to [0, 1] (min-max), not by their ranks: a list's votes follow how far its
+# scores stand apart (a lexical top far above the rest counts, look-alikes just below a
+# common-word match count little), where rank fusion gives every list the same votes by
+# rank. Dense 1.5, lexical 1.0: chosen by evals/score_fit.py
+# with the least worst-case regret over LoCoMo, a LongMemEval S sample and two generated
+# sets, and confirmed through `memsvc eval` on sets no choice used (BENCHMARKS.md, "Score
+# fusion of the turn lists"). The rank-fusion rule above stays for replays and comparisons.
+SCORED = ("turn.dense", "turn.lexical", "time.dense", "time.lexical")
+SCORE_DENSE, SCORE_LEXICAL = 1.5, 1.0
 
 
 def support_weight(spread: float) -> float:
@@ -195,11 +208,13 @@ def plan(
     feats: Features,
     first_pass: list[float],
     seen: Evidence | None = None,
-    rule: LexicalRule = LEXICAL,
+    rule: LexicalRule | None = None,
     priors: bool = False,
 ) -> Plan:
     """Decide the route. `first_pass` are the top-k turn cosine similarities; `seen` what the
-    first dense and lexical passes say about the query's words; `priors` whether questions
+    first dense and lexical passes say about the query's words. The turn lists are fused by
+    scaled score, unless a `rule` asks for rank fusion with its lexical weight (replays and
+    comparisons, `evals/fusion_fit.py`). `priors`: whether questions
     that aggregate get session and topic priors and diversification (off by default: measured,
     they did not earn their place; see `RetrievalSettings.aggregation_priors`)."""
     spread = entropy(first_pass)
@@ -217,7 +232,15 @@ def plan(
         "always: turns (dense + lexical) with facts as extra keys, a session prior, the "
         "neighbours of the best turns, pseudo-relevance feedback, whose words count, entities"
     ]
-    if seen is not None:
+    scored: tuple[str, ...] = ()
+    if seen is not None and rule is None:
+        weights |= {"turn.dense": SCORE_DENSE, "turn.lexical": SCORE_LEXICAL}
+        scored = SCORED
+        reasons.append(
+            f"turn lists fused by their scores scaled to [0, 1]: dense {SCORE_DENSE:g}, "
+            f"lexical {SCORE_LEXICAL:g}"
+        )
+    elif seen is not None and rule is not None:
         weights["turn.lexical"] = lexical_weight(seen, rule)
         reasons.append(
             f"lexical weight {weights['turn.lexical']:.2f}: its top 10 shares "
@@ -226,7 +249,10 @@ def plan(
     diversify = False
     if feats.window is not None:
         # The window's lists count as much as the global ones; lexical follows its weight.
-        weights |= {"time.dense": 1.0, "time.lexical": TIME_LEXICAL * weights["turn.lexical"]}
+        weights |= {
+            "time.dense": weights["turn.dense"],
+            "time.lexical": TIME_LEXICAL * weights["turn.lexical"],
+        }
         reasons.append(f"time expression '{feats.window.source}': search inside its window too")
     weights["support"] = support_weight(spread)
     reasons.append(
@@ -250,9 +276,8 @@ def plan(
     name = "+".join(
         k for k, v in (("time", feats.window), ("wide", diversify), ("howto", feats.howto)) if v
     )
-    return Plan(
-        Route(name or "focused", weights, reasons, info), diversify, feats.window, expand=("fact",)
-    )
+    route = Route(name or "focused", weights, reasons, info)
+    return Plan(route, diversify, feats.window, expand=("fact",), scored=scored)
 
 
 def read_together(mode: str, feats: Features, priors: bool = False) -> tuple[Granularity, ...]:

@@ -123,7 +123,7 @@ class Searcher:
             )
             lists, plan = self._retrieve(ctx)
             with probe.span("search.fuse"):
-                fused = self._fuse(lists, plan.route.weights)
+                fused = self._fuse(lists, plan)
             # A margin over k: supporting lists may name turns the search must not show.
             pool = fused[: max(query.k * 3, 50)] if plan.diversify else fused[: query.k + 10]
             with probe.span("search.load"):
@@ -176,9 +176,15 @@ class Searcher:
             hit.rank = rank
         return hits
 
-    def _fuse(self, lists: Lists, weights: dict[str, float]) -> list[Fused[int]]:
+    def _fuse(self, lists: Lists, plan: router.Plan) -> list[Fused[int]]:
         lists_ = {**lists.turns, **lists.direct}
-        fused = two_stage(lists_, weights, k=self._settings.rrf_k, depth=self._settings.candidates)
+        fused = two_stage(
+            lists_,
+            plan.route.weights,
+            k=self._settings.rrf_k,
+            depth=self._settings.candidates,
+            scored=plan.scored,
+        )
         for item in fused:  # the votes behind a direct list's ranks (procedures)
             item.votes += lists.votes.get(item.key, [])
         return fused
@@ -241,6 +247,7 @@ class Searcher:
                 k=self._settings.rrf_k,
                 depth=self._settings.candidates,
                 weights=weights,
+                scored=plan.scored,
             )
         ]
         if weights.get("neighbour"):

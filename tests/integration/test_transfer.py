@@ -138,9 +138,13 @@ def test_round_trip_keeps_every_unit_its_history_and_its_search_results(
             for mode in ("auto", "all"):
                 mine = source.search(query, user_id="alice", k=8, mode=mode, context_budget=400)
                 theirs = target.search(query, user_id="alice", k=8, mode=mode, context_budget=400)
-                assert [(h.memory.id, round(h.score, 6)) for h in theirs.hits] == [
-                    (h.memory.id, round(h.score, 6)) for h in mine.hits
-                ]
+                # The same hits in the same order; scores only nearly equal, since lexical
+                # scores (fused by value) count terms over the whole store and the source
+                # holds other users too.
+                assert [h.memory.id for h in theirs.hits] == [h.memory.id for h in mine.hits]
+                assert [h.score for h in theirs.hits] == pytest.approx(
+                    [h.score for h in mine.hits], rel=0.05
+                )
                 assert theirs.context == mine.context
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from memsvc.retrieval import router
+from memsvc.retrieval.evidence import Evidence
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 PEAKED = [0.9, 0.3, 0.25, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]
@@ -98,3 +99,22 @@ def test_exclude_removes_lists_and_switches() -> None:
     router.exclude(plan, ("time", "fact", "diversify"))
     assert plan.route.weights["time.dense"] == 0 and plan.route.weights["time.lexical"] == 0
     assert plan.expand == () and not plan.diversify
+
+
+def test_routed_search_fuses_the_turn_lists_by_score() -> None:
+    seen = Evidence(agree=0.3, lexical_depth=1.0, lexical_peak=0.2, dense_peak=0.1)
+    plan = router.plan("auto", router.features("what did I cook last Saturday?", NOW), PEAKED, seen)
+    weights = plan.route.weights
+    assert set(plan.scored) == {"turn.dense", "turn.lexical", "time.dense", "time.lexical"}
+    assert (weights["turn.dense"], weights["turn.lexical"]) == (1.5, 1.0)
+    assert weights["time.dense"] == 1.5 and weights["time.lexical"] == router.TIME_LEXICAL
+    assert any("scores scaled" in r for r in plan.route.reasons)
+
+
+def test_a_rule_asks_for_rank_fusion_with_its_lexical_weight() -> None:
+    seen = Evidence(agree=0.3, lexical_depth=1.0, lexical_peak=0.2, dense_peak=0.1)
+    plan = router.plan(
+        "auto", router.features("my dog", NOW), PEAKED, seen, rule=router.LexicalRule(0.25, 0.5, 0)
+    )
+    assert plan.scored == () and plan.route.weights["turn.lexical"] == 0.25
+    assert plan.route.weights["turn.dense"] == 1.0
