@@ -26,6 +26,9 @@ from memsvc.settings import Settings
 Mode = Literal["auto", "all", "turn"]
 Extract = Literal["auto", "off", "sync", "async"]
 # (label, mode, retrievers left out). "support" drops every supporting list at once.
+# PRIORS is the one variant that adds: the aggregation priors (session and topic lists and
+# diversification), off by default since issue 11.
+PRIORS = "+ aggregation priors"
 VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routed (auto)", "auto", ()),
     ("mode=all", "all", ()),
@@ -36,8 +39,7 @@ VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("- feedback", "auto", ("feedback",)),
     ("- author", "auto", ("author",)),
     ("- graph", "auto", ("graph",)),
-    ("- session/topic priors", "auto", ("session", "topic")),
-    ("- diversify", "auto", ("diversify",)),
+    (PRIORS, "auto", ()),
     ("- all support", "auto", ("support",)),
     ("- turn.dense", "auto", ("turn.dense",)),
     ("- turn.lexical", "auto", ("turn.lexical",)),
@@ -62,6 +64,8 @@ def ablate(config: RunConfig) -> list[Row]:
         variant = replace(
             config, mode=cast(Mode, mode), exclude=excluded, baselines=False, qa=False
         )
+        if label == PRIORS:
+            variant.settings = with_priors(config.settings or Settings())
         result = run(variant)
         summary = result.summaries["memsvc"]
         rows.append(
@@ -75,6 +79,11 @@ def ablate(config: RunConfig) -> list[Row]:
             )
         )
     return rows
+
+
+def with_priors(settings: Settings) -> Settings:
+    retrieval = settings.retrieval.model_copy(update={"aggregation_priors": True})
+    return settings.model_copy(update={"retrieval": retrieval})
 
 
 def to_markdown(kind: str, rows: list[Row], command: str) -> str:

@@ -19,7 +19,9 @@ for dumps that lack them. Options narrow the candidates: `--rank` (rank fusion o
 `--constant` (no splits), `--lexical-on` (no lexical weight of 0), `--drop=FEATURE`.
 Replayed, scaling runs over the dumped pool's scores of a list (the list's top 100 at search
 time), and the supporting lists stay as the dumped search built them. Result (BENCHMARKS.md
-"Score fusion of the turn lists"): nothing shipped; the splits only tell LoCoMo from the rest.
+"Score fusion of the turn lists"): the splits only tell LoCoMo from the rest and were not
+used; constant min-max fusion (dense 1.5, lexical 1.0), confirmed through `memsvc eval`, is
+what the router ships (`router.SCORED`).
 """
 
 from __future__ import annotations
