@@ -54,7 +54,9 @@ def test_session_headers_are_paid_for_when_turns_are_chosen() -> None:
     session's header, so rendering (oldest session first) never runs out of budget before
     it reaches the newest one."""
     best = turn("best", "s20", 28, "I moved to Porto in May.")
-    others = [turn(f"t{i}", f"s{i}", 1 + i, "Some chat about the weather today.") for i in range(20)]
+    others = [
+        turn(f"t{i}", f"s{i}", 1 + i, "Some chat about the weather today.") for i in range(20)
+    ]
     hits = [hit(best, 1), *(hit(u, i + 2) for i, u in enumerate(others))]
     for budget in (40, 80, 160):
         packed = pack(hits, budget)
