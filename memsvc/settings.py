@@ -112,8 +112,8 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(100, ge=1)  # per retriever list before fusion
     # Session and topic priors plus diversification over sessions for questions that
     # aggregate ("how many ..."). Off by default: on the generated sets they cost up to .017
-    # turn recall@10 and on LoCoMo and LongMemEval they earned nothing (BENCHMARKS.md,
-    # "Ablation on the report sets"). MEMSVC_RETRIEVAL_AGGREGATION_PRIORS=true turns them on.
+    # recall and on LoCoMo and LongMemEval they earned nothing (BENCHMARKS.md, "Graph and
+    # compression (item 6)"). MEMSVC_RETRIEVAL_AGGREGATION_PRIORS=true turns them on.
     aggregation_priors: bool = False
 
 
