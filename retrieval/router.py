@@ -229,8 +229,8 @@ def plan(
         return Plan(route, window=feats.window, expand=("fact", "topic"))
     weights = dict(BASE_WEIGHTS)
     reasons = [
-        "always: turns (dense + lexical) with facts as extra keys, a session prior, the "
-        "neighbours of the best turns, pseudo-relevance feedback, whose words count, entities"
+        "always: turns (dense + lexical) with facts as extra keys, the neighbours of the best "
+        "turns, pseudo-relevance feedback, whose words count, entities"
     ]
     scored: tuple[str, ...] = ()
     if seen is not None and rule is None:
