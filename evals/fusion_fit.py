@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from memsvc.evals.metrics import any_at, recall_at
@@ -57,18 +58,24 @@ class Replay:
     lexical: np.ndarray
 
 
+def dumped_lists(item: dict[str, Any]) -> dict[str, list[Item]]:
+    """A dumped search's lists rebuilt from its hits' votes: (pool index, score, rank), by rank."""
+    lists: dict[str, list[Item]] = defaultdict(list)
+    for i, hit in enumerate(item["hits"]):
+        for name, rank, score in hit["votes"]:
+            lists[name].append((i, float(score), int(rank)))
+    for ranked in lists.values():
+        ranked.sort(key=lambda entry: entry[2])
+    return lists
+
+
 def load(dataset: str, path: Path) -> list[Replay]:
     out = []
     for line in path.read_text().splitlines():
         item = json.loads(line)
         if item["excluded"] or not item["gold_turns"] or not item["hits"]:
             continue
-        lists: dict[str, list[Item]] = defaultdict(list)
-        for i, hit in enumerate(item["hits"]):
-            for name, rank, score in hit["votes"]:
-                lists[name].append((i, float(score), int(rank)))
-        for ranked in lists.values():
-            ranked.sort(key=lambda entry: entry[2])
+        lists = dumped_lists(item)
         when = datetime.fromisoformat(item["query_time"]) if item["query_time"] else None
         feats = router.features(item["question"], when or datetime.now())
         first_pass = [s for _, s, r in lists.get("turn.dense", []) if r <= 10]

@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 from memsvc.evals import loaders
-from memsvc.evals.fusion_fit import _evidence
+from memsvc.evals.fusion_fit import _evidence, dumped_lists
 from memsvc.evals.metrics import any_at, recall_at
-from memsvc.retrieval import router
+from memsvc.retrieval import fusion, router
 from memsvc.retrieval.evidence import Evidence
 from memsvc.retrieval.fusion import two_stage
 
@@ -94,12 +94,7 @@ def load(path: Path, data: Path | None = None) -> list[Query]:
 
 
 def _query(item: dict, text: str, when: datetime) -> Query:
-    lists: dict[str, list[tuple[int, float, int]]] = defaultdict(list)
-    for i, hit in enumerate(item["hits"]):
-        for name, rank, score in hit["votes"]:
-            lists[name].append((i, float(score), int(rank)))
-    for ranked in lists.values():
-        ranked.sort(key=lambda entry: entry[2])
+    lists = dumped_lists(item)
     feats = router.features(text, when)
     seen = _evidence(item["route"]["features"])
     if seen is None:
@@ -164,9 +159,8 @@ def _top(ranks: np.ndarray) -> int | None:
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
-    """Scores scaled to [0, 1] (best 1, weakest 0); all 1 when they are equal."""
-    low, high = values.min(), values.max()
-    return (values - low) / (high - low) if high > low else np.ones(len(values))
+    """The search's own scaling (`fusion.minmax`), on an array."""
+    return np.asarray(fusion.minmax(values.tolist()))
 
 
 def _scaled(scores: np.ndarray, norm: str) -> np.ndarray:

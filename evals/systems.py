@@ -243,13 +243,7 @@ def search_baselines(
                 runs[name].hits[q.question_id] = hits
                 runs[name].latencies_ms.append(elapsed_ms)
                 if coverage and q.gold_turns and not q.excluded:
-                    texts = {r[0]: r[2] for r in rows}
-                    runs[name].coverage[q.question_id] = {
-                        f"coverage@{b}": coverage_of(
-                            covered_by_ranking(hits, texts, b), q.gold_turns
-                        )
-                        for b in BUDGETS
-                    }
+                    runs[name].coverage[q.question_id] = _packed_coverage(hits, texts, q)
             bar.update(1)
     bar.close()
     return runs
